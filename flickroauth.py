@@ -1136,12 +1136,21 @@ class CallbackServer:
                 return _DENIED_PAGE, 200
         return _OTHER_PAGE, 400
 
+    def cancel(self) -> None:
+        """End a wait from another thread (a Cancel button, say)."""
+        with self._lock:
+            if not self._done.is_set():
+                self._denied = "cancelled"
+                self._done.set()
+
     def wait(self, timeout: float = DEFAULT_BROWSER_TIMEOUT) -> str:
         """Block until the callback comes; return the verifier."""
         timeout = _check_timeout(timeout, DEFAULT_BROWSER_TIMEOUT)
         if not self._done.wait(timeout):
             raise CallbackTimeout(timeout)
         if self._verifier is None:
+            if self._denied == "cancelled":
+                raise AuthorizationDenied("the sign-in was cancelled")
             raise AuthorizationDenied(
                 f"the authorization was declined ({self._denied})")
         return self._verifier
@@ -1668,6 +1677,13 @@ class FlickrAPI:
         """Close the callback server, if any, and idle connections."""
         self._close_callback()
         self.transport.close()
+
+    def cancel_authentication(self) -> None:
+        """Make a waiting authenticate_via_browser raise
+        AuthorizationDenied now; safe to call from any thread."""
+        server = self._callback
+        if server is not None:
+            server.cancel()
 
     def _close_callback(self) -> None:
         server, self._callback = self._callback, None
