@@ -91,12 +91,10 @@ if TYPE_CHECKING:  # typing stays out of import time
         IO,
         Any,
         Callable,
-        Dict,
         Iterable,
         Iterator,
         List,
         Mapping,
-        Optional,
         Sequence,
         Tuple,
         Union,
@@ -160,7 +158,7 @@ class FlickrError(Exception):
     ``code`` is Flickr's numeric error code where Flickr gave one.
     """
 
-    def __init__(self, message: str, code: Optional[int] = None) -> None:
+    def __init__(self, message: str, code: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -172,8 +170,9 @@ class FlickrError(Exception):
 class FlickrAPIError(FlickrError):
     """Flickr answered a method call with ``stat="fail"``."""
 
-    def __init__(self, code: Optional[int], message: str,
-                 method: str = "") -> None:
+    def __init__(
+        self, code: int | None, message: str, method: str = ""
+    ) -> None:
         text = f"{method}: " if method else ""
         text += f"Flickr error {code}: {message}"
         super().__init__(text, code)
@@ -190,11 +189,15 @@ class OAuthError(FlickrError):
     differ: the quickest way to see why a signature was refused.
     """
 
-    def __init__(self, endpoint: str, status: int,
-                 oauth_problem: Optional[str] = None,
-                 debug_sbs: Optional[str] = None,
-                 base_string: Optional[str] = None,
-                 detail: str = "") -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        status: int,
+        oauth_problem: str | None = None,
+        debug_sbs: str | None = None,
+        base_string: str | None = None,
+        detail: str = "",
+    ) -> None:
         self.endpoint = endpoint
         self.status = status
         self.oauth_problem = oauth_problem
@@ -210,8 +213,8 @@ class OAuthError(FlickrError):
             i = self.mismatch_at
             text += (
                 f"; the server's base string differs from ours at "
-                f"character {i}: ours {base_string[max(0, i - 20):i + 30]!r}"
-                f", server's {debug_sbs[max(0, i - 20):i + 30]!r}"
+                f"character {i}: ours {base_string[max(0, i - 20) : i + 30]!r}"
+                f", server's {debug_sbs[max(0, i - 20) : i + 30]!r}"
             )
         elif debug_sbs and base_string == debug_sbs:
             text += "; base strings agree, so the keys or secrets differ"
@@ -221,8 +224,9 @@ class OAuthError(FlickrError):
 class ResponseError(FlickrError):
     """A reply that could not be understood: empty, HTML, cut, malformed."""
 
-    def __init__(self, message: str, endpoint: str = "",
-                 status: Optional[int] = None) -> None:
+    def __init__(
+        self, message: str, endpoint: str = "", status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.endpoint = endpoint
         self.status = status
@@ -246,7 +250,8 @@ class CallbackTimeout(FlickrError):
     def __init__(self, timeout: float) -> None:
         super().__init__(
             f"timed out after {timeout:g} s waiting for Flickr to send "
-            "the browser back to the local callback server")
+            "the browser back to the local callback server"
+        )
         self.timeout = timeout
 
 
@@ -262,7 +267,7 @@ class TokenCacheError(FlickrError):
         self.path = path
 
 
-def _first_difference(a: Optional[str], b: Optional[str]) -> Optional[int]:
+def _first_difference(a: str | None, b: str | None) -> int | None:
     if a is None or b is None or a == b:
         return None
     for i, (x, y) in enumerate(zip(a, b)):
@@ -271,7 +276,7 @@ def _first_difference(a: Optional[str], b: Optional[str]) -> Optional[int]:
     return min(len(a), len(b))
 
 
-def _redact(text: str, secrets_: Iterable[Optional[str]]) -> str:
+def _redact(text: str, secrets_: Iterable[str | None]) -> str:
     """Hide each secret, raw or percent-encoded once or twice, in text."""
     for secret in secrets_:
         if not secret:
@@ -285,7 +290,7 @@ def _redact(text: str, secrets_: Iterable[Optional[str]]) -> str:
 # -- RFC 5849 signing -----------------------------------------------------
 
 
-def percent_encode(value: Union[str, bytes]) -> str:
+def percent_encode(value: str | bytes) -> str:
     """Encode as RFC 5849 3.6 says: UTF-8, then all but ALPHA DIGIT -._~."""
     if isinstance(value, str):
         if _UNRESERVED(value):
@@ -323,15 +328,16 @@ def _text(value: Any) -> str:
         return value.decode("utf-8")
     if isinstance(value, str):
         return value
-    raise TypeError(f"parameter values must be str or bytes, "
-                    f"not {type(value).__name__}")
+    raise TypeError(
+        f"parameter values must be str or bytes, not {type(value).__name__}"
+    )
 
 
 def _pairs(params: Params) -> Pairs:
     if params is None:
         return []
     items = params.items() if hasattr(params, "items") else params
-    return [(_text(k), _text(v)) for k, v in items]  # type: ignore[union-attr]
+    return [(_text(k), _text(v)) for k, v in items]
 
 
 def normalized_parameters(params: Params) -> str:
@@ -341,7 +347,8 @@ def normalized_parameters(params: Params) -> str:
     kept), and joined with ``=`` and ``&``.
     """
     encoded = sorted(
-        (percent_encode(k), percent_encode(v)) for k, v in _pairs(params))
+        (percent_encode(k), percent_encode(v)) for k, v in _pairs(params)
+    )
     return "&".join(f"{k}={v}" for k, v in encoded)
 
 
@@ -355,11 +362,13 @@ def signature_base_string(method: str, url: str, params: Params) -> str:
     query = urlsplit(url).query
     pairs = parse_qsl(query, keep_blank_values=True) if query else []
     pairs += _pairs(params)
-    base = "&".join((
-        percent_encode(method.upper()),
-        percent_encode(base_string_uri(url)),
-        percent_encode(normalized_parameters(pairs)),
-    ))
+    base = "&".join(
+        (
+            percent_encode(method.upper()),
+            percent_encode(base_string_uri(url)),
+            percent_encode(normalized_parameters(pairs)),
+        )
+    )
     _debug("signature base string: %s", base)
     return base
 
@@ -369,25 +378,28 @@ def signing_key(consumer_secret: str, token_secret: str = "") -> str:
     return f"{percent_encode(consumer_secret)}&{percent_encode(token_secret)}"
 
 
-def _hmac_signature(digest: str, base_string: str, consumer_secret: str,
-                    token_secret: str) -> str:
+def _hmac_signature(
+    digest: str, base_string: str, consumer_secret: str, token_secret: str
+) -> str:
     key = signing_key(consumer_secret, token_secret).encode("utf-8")
     mac = hmac.digest(key, base_string.encode("utf-8"), digest)
     return base64.b64encode(mac).decode("ascii")
 
 
-def hmac_sha1_signature(base_string: str, consumer_secret: str,
-                        token_secret: str = "") -> str:
+def hmac_sha1_signature(
+    base_string: str, consumer_secret: str, token_secret: str = ""
+) -> str:
     """The HMAC-SHA1 signature of RFC 5849 3.4.2, base64-encoded."""
-    return _hmac_signature("sha1", base_string, consumer_secret,
-                           token_secret)
+    return _hmac_signature("sha1", base_string, consumer_secret, token_secret)
 
 
-def hmac_sha256_signature(base_string: str, consumer_secret: str,
-                          token_secret: str = "") -> str:
+def hmac_sha256_signature(
+    base_string: str, consumer_secret: str, token_secret: str = ""
+) -> str:
     """HMAC-SHA256 over the same base string and key as HMAC-SHA1."""
-    return _hmac_signature("sha256", base_string, consumer_secret,
-                           token_secret)
+    return _hmac_signature(
+        "sha256", base_string, consumer_secret, token_secret
+    )
 
 
 def plaintext_signature(consumer_secret: str, token_secret: str = "") -> str:
@@ -403,43 +415,59 @@ def generate_nonce() -> str:
     return secrets.token_hex(16)
 
 
-def generate_timestamp(clock: Callable[[], float] = time.time,
-                       offset: float = 0.0) -> str:
+def generate_timestamp(
+    clock: Callable[[], float] = time.time, offset: float = 0.0
+) -> str:
     """Whole seconds since the epoch (RFC 5849 3.3), shifted by offset."""
     return str(int(clock() + offset))
 
 
-def authorization_header(oauth_params: Params,
-                         realm: Optional[str] = None) -> str:
+def authorization_header(
+    oauth_params: Params, realm: str | None = None
+) -> str:
     """The ``Authorization: OAuth ...`` value of RFC 5849 3.5.1."""
     parts = [f'realm="{_quote_header(realm)}"'] if realm is not None else []
-    parts += [f'{percent_encode(k)}="{percent_encode(v)}"'
-              for k, v in _pairs(oauth_params)]
+    parts += [
+        f'{percent_encode(k)}="{percent_encode(v)}"'
+        for k, v in _pairs(oauth_params)
+    ]
     return "OAuth " + ", ".join(parts)
 
 
 def _quote_header(value: str) -> str:
     if '"' in value or "\\" in value or "\r" in value or "\n" in value:
-        raise ValueError(f"realm cannot hold quotes or line breaks: "
-                         f"{value!r}")
+        raise ValueError(f"realm cannot hold quotes or line breaks: {value!r}")
     return value
 
 
 def form_encode(pairs: Params) -> str:
     """Encode pairs for a form body or query the way RFC 5849 3.6 does."""
-    return "&".join(f"{percent_encode(k)}={percent_encode(v)}"
-                    for k, v in _pairs(pairs))
+    return "&".join(
+        f"{percent_encode(k)}={percent_encode(v)}" for k, v in _pairs(pairs)
+    )
 
 
 class SignedRequest:
     """A request ready to send: method, URL, headers and body."""
 
-    __slots__ = ("method", "url", "headers", "body", "base_string",
-                 "oauth_params")
+    __slots__ = (
+        "method",
+        "url",
+        "headers",
+        "body",
+        "base_string",
+        "oauth_params",
+    )
 
-    def __init__(self, method: str, url: str, headers: Dict[str, str],
-                 body: Optional[bytes], base_string: str,
-                 oauth_params: Pairs) -> None:
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        base_string: str,
+        oauth_params: Pairs,
+    ) -> None:
         self.method = method
         self.url = url
         self.headers = headers
@@ -457,23 +485,23 @@ class SignedRequest:
 class Response:
     """An HTTP reply read whole: status, headers and body."""
 
-    __slots__ = ("status", "reason", "headers", "body", "url",
-                 "base_string")
+    __slots__ = ("status", "reason", "headers", "body", "url", "base_string")
 
-    def __init__(self, status: int, reason: str, headers: Any, body: bytes,
-                 url: str) -> None:
+    def __init__(
+        self, status: int, reason: str, headers: Any, body: bytes, url: str
+    ) -> None:
         self.status = status
         self.reason = reason
         self.headers = headers
         self.body = body
         self.url = url
         #: The base string of the request this answers, when signed.
-        self.base_string: Optional[str] = None
+        self.base_string: str | None = None
 
     def __repr__(self) -> str:
         return f"<Response {self.status} from {self.url}>"
 
-    def server_time(self) -> Optional[float]:
+    def server_time(self) -> float | None:
         """The server's clock from the ``Date`` header, if it sent one."""
         value = self.headers.get("Date") if self.headers else None
         if not value:
@@ -488,8 +516,12 @@ class Response:
 
 def _is_loopback(host: str) -> bool:
     host = host.lower().strip("[]")
-    return (host == "localhost" or host == "::1"
-            or host.startswith("127.") and host.replace(".", "").isdigit())
+    return (
+        host == "localhost"
+        or host == "::1"
+        or host.startswith("127.")
+        and host.replace(".", "").isdigit()
+    )
 
 
 def check_url(url: str) -> None:
@@ -501,8 +533,9 @@ def check_url(url: str) -> None:
     if scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
         return
     if scheme == "http":
-        raise ValueError(f"refusing plain http to a non-loopback host: "
-                         f"{url!r}; use https")
+        raise ValueError(
+            f"refusing plain http to a non-loopback host: {url!r}; use https"
+        )
     raise ValueError(f"not an https URL: {url!r}")
 
 
@@ -543,24 +576,32 @@ class Transport:
     private CA, say); it is never a way to turn verification off.
     """
 
-    def __init__(self, timeout: Optional[float] = None,
-                 ssl_context: Any = None, keep_alive: bool = True,
-                 user_agent: str = USER_AGENT) -> None:
+    def __init__(
+        self,
+        timeout: float | None = None,
+        ssl_context: Any = None,
+        keep_alive: bool = True,
+        user_agent: str = USER_AGENT,
+    ) -> None:
         self.timeout = _check_timeout(timeout, DEFAULT_TIMEOUT)
         self.keep_alive = keep_alive
         self.user_agent = user_agent
         self._ssl_context = ssl_context
-        self._idle: Dict[Tuple[str, str], List[Any]] = {}
+        self._idle: dict[tuple[str, str], list[Any]] = {}
         self._lock = threading.Lock()
         self._opener: Any = None
 
     def __repr__(self) -> str:
         return f"<Transport timeout={self.timeout!r}>"
 
-    def request(self, method: str, url: str,
-                headers: Optional[Dict[str, str]] = None,
-                body: Any = None, timeout: Optional[float] = None
-                ) -> Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        timeout: float | None = None,
+    ) -> Response:
         """Send one request and read the whole reply, of any status."""
         check_url(url)
         timeout = _check_timeout(timeout, self.timeout)
@@ -568,7 +609,9 @@ class Transport:
             import urllib.request
 
             opener = urllib.request.OpenerDirector()
-            opener.add_handler(_PoolHandler(self))
+            # _PoolHandler is duck-typed rather than a BaseHandler
+            # subclass so that defining it does not import urllib.request.
+            opener.add_handler(_PoolHandler(self))  # type: ignore[arg-type]
             self._opener = opener
 
         import urllib.request
@@ -579,7 +622,8 @@ class Transport:
             req.add_header(name, value)
         _debug("%s %s", method, url.split("?")[0])
         try:
-            return self._opener.open(req, timeout=timeout)  # type: ignore
+            response: Response = self._opener.open(req, timeout=timeout)
+            return response
         except FlickrError:
             raise
         except Exception as exc:
@@ -605,10 +649,11 @@ class Transport:
 
         if scheme == "https":
             return http.client.HTTPSConnection(
-                host, timeout=timeout, context=self._context(),
-                blocksize=65536)
-        return http.client.HTTPConnection(host, timeout=timeout,
-                                          blocksize=65536)
+                host, timeout=timeout, context=self._context(), blocksize=65536
+            )
+        return http.client.HTTPConnection(
+            host, timeout=timeout, blocksize=65536
+        )
 
     def _open(self, req: Any, scheme: str) -> Response:
         import http.client
@@ -635,13 +680,15 @@ class Transport:
         body = req.data
         try:
             resp = self._exchange(conn, req, headers, body)
-        except (ConnectionError, http.client.BadStatusLine,
-                http.client.CannotSendRequest):
+        except (
+            ConnectionError,
+            http.client.BadStatusLine,
+            http.client.CannotSendRequest,
+        ):
             conn.close()
             if not (reused and _rewind(body)):
                 raise
-            _debug("kept connection to %s was closed; reconnecting",
-                   req.host)
+            _debug("kept connection to %s was closed; reconnecting", req.host)
             conn = self._connect(scheme, req.host, timeout)
             try:
                 resp = self._exchange(conn, req, headers, body)
@@ -660,15 +707,19 @@ class Transport:
                 self._idle.setdefault(key, []).append(conn)
         return Response(status, reason, msg, data, req.full_url)
 
-    def _exchange(self, conn: Any, req: Any, headers: Dict[str, str],
-                  body: Any) -> Tuple[int, str, Any, bytes, bool]:
+    def _exchange(
+        self, conn: Any, req: Any, headers: dict[str, str], body: Any
+    ) -> tuple[int, str, Any, bytes, bool]:
         conn.request(req.get_method(), req.selector, body, headers)
         resp = conn.getresponse()
         data = resp.read(MAX_RESPONSE_BYTES + 1)
         if len(data) > MAX_RESPONSE_BYTES:
             raise ResponseError(
                 f"reply from {req.full_url.split('?')[0]} is larger than "
-                f"{MAX_RESPONSE_BYTES} bytes", req.full_url, resp.status)
+                f"{MAX_RESPONSE_BYTES} bytes",
+                req.full_url,
+                resp.status,
+            )
         return resp.status, resp.reason, resp.msg, data, resp.will_close
 
 
@@ -685,40 +736,48 @@ def _rewind(body: Any) -> bool:
     return True
 
 
-def _check_timeout(value: Optional[float], default: float) -> float:
+def _check_timeout(value: float | None, default: float) -> float:
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"timeout must be a number of seconds, "
-                        f"not {type(value).__name__}")
+        raise TypeError(
+            f"timeout must be a number of seconds, not {type(value).__name__}"
+        )
     if not value > 0:
         raise ValueError(f"timeout must be positive, not {value!r}")
     return float(value)
 
 
-def _transport_error(exc: BaseException, url: str,
-                     timeout: float) -> TransportError:
+def _transport_error(
+    exc: BaseException, url: str, timeout: float
+) -> TransportError:
     import socket
 
     where = url.split("?")[0]
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return RequestTimeout(
-            f"no reply from {where} within {timeout:g} s", url)
+            f"no reply from {where} within {timeout:g} s", url
+        )
     if isinstance(exc, socket.gaierror):
-        return TransportError(f"cannot resolve the host of {where}: "
-                              f"{exc.strerror or exc}", url)
+        return TransportError(
+            f"cannot resolve the host of {where}: {exc.strerror or exc}", url
+        )
     if isinstance(exc, ConnectionRefusedError):
         return TransportError(f"connection refused by {where}", url)
     if isinstance(exc, ConnectionError):
         return TransportError(
             f"connection to {where} was closed or reset mid-reply "
-            f"({type(exc).__name__})", url)
+            f"({type(exc).__name__})",
+            url,
+        )
     reason = getattr(exc, "reason", None) or exc
     if type(exc).__name__ == "SSLCertVerificationError":
         return TransportError(
-            f"TLS certificate of {where} failed verification: {reason}", url)
-    return TransportError(f"request to {where} failed: "
-                          f"{type(exc).__name__}: {reason}", url)
+            f"TLS certificate of {where} failed verification: {reason}", url
+        )
+    return TransportError(
+        f"request to {where} failed: {type(exc).__name__}: {reason}", url
+    )
 
 
 # -- the provider-neutral client --------------------------------------------
@@ -735,24 +794,34 @@ class OAuth1Client:
     from the server's ``Date`` when a timestamp is refused.
     """
 
-    def __init__(self, client_key: str, client_secret: str,
-                 token: Optional[str] = None, token_secret: str = "", *,
-                 signature_method: str = "HMAC-SHA1",
-                 signature_type: str = "header",
-                 realm: Optional[str] = None,
-                 timeout: Optional[float] = None,
-                 transport: Optional[Transport] = None,
-                 nonce_factory: Callable[[], str] = generate_nonce,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        client_key: str,
+        client_secret: str,
+        token: str | None = None,
+        token_secret: str = "",
+        *,
+        signature_method: str = "HMAC-SHA1",
+        signature_type: str = "header",
+        realm: str | None = None,
+        timeout: float | None = None,
+        transport: Transport | None = None,
+        nonce_factory: Callable[[], str] = generate_nonce,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         _require_text("client_key", client_key)
         _require_text("client_secret", client_secret)
         if signature_method not in SIGNATURE_METHODS:
-            raise ValueError(f"unknown signature_method "
-                             f"{signature_method!r}; use one of "
-                             f"{', '.join(SIGNATURE_METHODS)}")
+            raise ValueError(
+                f"unknown signature_method "
+                f"{signature_method!r}; use one of "
+                f"{', '.join(SIGNATURE_METHODS)}"
+            )
         if signature_type not in SIGNATURE_TYPES:
-            raise ValueError(f"unknown signature_type {signature_type!r}; "
-                             f"use one of {', '.join(SIGNATURE_TYPES)}")
+            raise ValueError(
+                f"unknown signature_type {signature_type!r}; "
+                f"use one of {', '.join(SIGNATURE_TYPES)}"
+            )
         if realm is not None:
             _quote_header(realm)
         self.client_key = client_key
@@ -768,8 +837,10 @@ class OAuth1Client:
         self.clock_offset = 0.0
 
     def __repr__(self) -> str:
-        return (f"<OAuth1Client client_key={self.client_key!r} "
-                f"token={self.token!r} {self.signature_method}>")
+        return (
+            f"<OAuth1Client client_key={self.client_key!r} "
+            f"token={self.token!r} {self.signature_method}>"
+        )
 
     # RFC 5849 3.1: the oauth_* protocol parameters.
     def oauth_params(self, extra: Params = None) -> Pairs:
@@ -777,8 +848,10 @@ class OAuth1Client:
             ("oauth_consumer_key", self.client_key),
             ("oauth_nonce", self.nonce_factory()),
             ("oauth_signature_method", self.signature_method),
-            ("oauth_timestamp",
-             generate_timestamp(self.clock, self.clock_offset)),
+            (
+                "oauth_timestamp",
+                generate_timestamp(self.clock, self.clock_offset),
+            ),
             ("oauth_version", "1.0"),
         ]
         if self.token:
@@ -789,15 +862,22 @@ class OAuth1Client:
     def signature(self, base_string: str) -> str:
         """Sign a base string with this client's method and secrets."""
         if self.signature_method == "HMAC-SHA1":
-            return hmac_sha1_signature(base_string, self.client_secret,
-                                       self.token_secret)
+            return hmac_sha1_signature(
+                base_string, self.client_secret, self.token_secret
+            )
         if self.signature_method == "HMAC-SHA256":
-            return hmac_sha256_signature(base_string, self.client_secret,
-                                         self.token_secret)
+            return hmac_sha256_signature(
+                base_string, self.client_secret, self.token_secret
+            )
         return plaintext_signature(self.client_secret, self.token_secret)
 
-    def sign(self, method: str, url: str, params: Params = None,
-             oauth_extra: Params = None) -> SignedRequest:
+    def sign(
+        self,
+        method: str,
+        url: str,
+        params: Params = None,
+        oauth_extra: Params = None,
+    ) -> SignedRequest:
         """Build a signed request.
 
         ``params`` go in the query for GET and in a form body otherwise.
@@ -812,8 +892,10 @@ class OAuth1Client:
         oauth = self.oauth_params(oauth_extra)
         in_query = method in ("GET", "HEAD", "DELETE")
         if self.signature_type == "body" and in_query:
-            raise ValueError(f"signature_type='body' needs a request with a "
-                             f"body, not {method}")
+            raise ValueError(
+                f"signature_type='body' needs a request with a "
+                f"body, not {method}"
+            )
 
         if in_query and pairs:
             sep = "&" if urlsplit(url).query else "?"
@@ -822,10 +904,9 @@ class OAuth1Client:
         base = signature_base_string(method, url, pairs + oauth)
         oauth.append(("oauth_signature", self.signature(base)))
 
-        headers: Dict[str, str] = {}
+        headers: dict[str, str] = {}
         if self.signature_type == "header":
-            headers["Authorization"] = authorization_header(oauth,
-                                                            self.realm)
+            headers["Authorization"] = authorization_header(oauth, self.realm)
         elif self.signature_type == "query":
             sep = "&" if urlsplit(url).query else "?"
             url = f"{url}{sep}{form_encode(oauth)}"
@@ -838,27 +919,41 @@ class OAuth1Client:
             headers["Content-Type"] = _FORM
         return SignedRequest(method, url, headers, body, base, oauth)
 
-    def request(self, method: str, url: str, params: Params = None,
-                oauth_extra: Params = None,
-                timeout: Optional[float] = None) -> Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: Params = None,
+        oauth_extra: Params = None,
+        timeout: float | None = None,
+    ) -> Response:
         """Sign and send; retry once with the server's clock when the
         server refuses our timestamp."""
         resp = self._send(method, url, params, oauth_extra, timeout)
-        if resp.status >= 400 and self._fix_clock(resp, always=True,
-                                                  problem=True):
+        if resp.status >= 400 and self._fix_clock(
+            resp, always=True, problem=True
+        ):
             resp = self._send(method, url, params, oauth_extra, timeout)
         return resp
 
-    def _send(self, method: str, url: str, params: Params,
-              oauth_extra: Params, timeout: Optional[float]) -> Response:
+    def _send(
+        self,
+        method: str,
+        url: str,
+        params: Params,
+        oauth_extra: Params,
+        timeout: float | None,
+    ) -> Response:
         signed = self.sign(method, url, params, oauth_extra)
-        resp = self.transport.request(signed.method, signed.url,
-                                      signed.headers, signed.body, timeout)
+        resp = self.transport.request(
+            signed.method, signed.url, signed.headers, signed.body, timeout
+        )
         resp.base_string = signed.base_string
         return resp
 
-    def _fix_clock(self, resp: Response, always: bool = False,
-                   problem: bool = False) -> bool:
+    def _fix_clock(
+        self, resp: Response, always: bool = False, problem: bool = False
+    ) -> bool:
         """Set clock_offset from the reply's Date; true when a retry may
         help.  ``problem`` asks that the body say timestamp_refused."""
         if problem and b"timestamp_refused" not in resp.body[:4096]:
@@ -874,22 +969,29 @@ class OAuth1Client:
         return True
 
     # RFC 5849 2.1: temporary credentials.
-    def fetch_request_token(self, url: str, callback: str = "oob",
-                            method: str = "POST",
-                            timeout: Optional[float] = None
-                            ) -> Dict[str, str]:
+    def fetch_request_token(
+        self,
+        url: str,
+        callback: str = "oob",
+        method: str = "POST",
+        timeout: float | None = None,
+    ) -> dict[str, str]:
         """Obtain temporary credentials; the client takes them on."""
         self.token, self.token_secret = None, ""
-        resp = self.request(method, url, None,
-                            [("oauth_callback", callback)], timeout)
-        reply = parse_token_reply(resp, url, ("oauth_token",
-                                              "oauth_token_secret"))
+        resp = self.request(
+            method, url, None, [("oauth_callback", callback)], timeout
+        )
+        reply = parse_token_reply(
+            resp, url, ("oauth_token", "oauth_token_secret")
+        )
         if reply.get("oauth_callback_confirmed") != "true":
             raise ResponseError(
                 f"{url} did not confirm the callback "
                 f"(oauth_callback_confirmed is "
-                f"{reply.get('oauth_callback_confirmed')!r})", url,
-                resp.status)
+                f"{reply.get('oauth_callback_confirmed')!r})",
+                url,
+                resp.status,
+            )
         self.token = reply["oauth_token"]
         self.token_secret = reply["oauth_token_secret"]
         return reply
@@ -898,31 +1000,39 @@ class OAuth1Client:
     def authorization_url(self, url: str, **extra: str) -> str:
         """The URL to send the user to, naming the temporary token."""
         if not self.token:
-            raise ValueError("no temporary credentials yet; call "
-                             "fetch_request_token first")
+            raise ValueError(
+                "no temporary credentials yet; call fetch_request_token first"
+            )
         params = [("oauth_token", self.token)] + sorted(extra.items())
         sep = "&" if urlsplit(url).query else "?"
         return f"{url}{sep}{form_encode(params)}"
 
     # RFC 5849 2.3: token credentials.
-    def fetch_access_token(self, url: str, verifier: str,
-                           method: str = "POST",
-                           timeout: Optional[float] = None,
-                           required: Sequence[str] = ()
-                           ) -> Dict[str, str]:
+    def fetch_access_token(
+        self,
+        url: str,
+        verifier: str,
+        method: str = "POST",
+        timeout: float | None = None,
+        required: Sequence[str] = (),
+    ) -> dict[str, str]:
         """Trade the verifier for token credentials; the client takes
         them on only when the reply is complete."""
         _require_text("verifier", verifier)
         if not self.token:
-            raise ValueError("no temporary credentials yet; call "
-                             "fetch_request_token first")
+            raise ValueError(
+                "no temporary credentials yet; call fetch_request_token first"
+            )
         try:
-            resp = self.request(method, url, None,
-                                [("oauth_verifier", verifier)], timeout)
+            resp = self.request(
+                method, url, None, [("oauth_verifier", verifier)], timeout
+            )
             reply = parse_token_reply(
-                resp, url,
+                resp,
+                url,
                 ("oauth_token", "oauth_token_secret") + tuple(required),
-                hide=(verifier,))
+                hide=(verifier,),
+            )
         except OAuthError as exc:
             # The verifier travels in the base string; keep it out of
             # the message and the attributes.
@@ -933,11 +1043,16 @@ class OAuth1Client:
 
 
 def _redacted_oauth_error(exc: OAuthError, verifier: str) -> OAuthError:
-    def hide(s: Optional[str]) -> Optional[str]:
+    def hide(s: str | None) -> str | None:
         return _redact(s, [verifier]) if s else s
 
-    return OAuthError(exc.endpoint, exc.status, exc.oauth_problem,
-                      hide(exc.debug_sbs), hide(exc.base_string))
+    return OAuthError(
+        exc.endpoint,
+        exc.status,
+        exc.oauth_problem,
+        hide(exc.debug_sbs),
+        hide(exc.base_string),
+    )
 
 
 def _require_text(name: str, value: Any) -> None:
@@ -960,9 +1075,12 @@ def _looks_like(body: bytes) -> str:
     return "an unrecognised body"
 
 
-def parse_token_reply(resp: Response, endpoint: str,
-                      required: Sequence[str],
-                      hide: Sequence[str] = ()) -> Dict[str, str]:
+def parse_token_reply(
+    resp: Response,
+    endpoint: str,
+    required: Sequence[str],
+    hide: Sequence[str] = (),
+) -> dict[str, str]:
     """Read a form-encoded token reply (RFC 5849 2.1, 2.3) or raise.
 
     No part of the body is ever put in a message: it holds secrets.
@@ -970,17 +1088,22 @@ def parse_token_reply(resp: Response, endpoint: str,
     try:
         text = resp.body.decode("utf-8")
     except UnicodeDecodeError:
-        raise ResponseError(f"reply from {endpoint} is not UTF-8 "
-                            f"(HTTP {resp.status})", endpoint,
-                            resp.status) from None
+        raise ResponseError(
+            f"reply from {endpoint} is not UTF-8 (HTTP {resp.status})",
+            endpoint,
+            resp.status,
+        ) from None
 
-    fields: Dict[str, str] = {}
+    fields: dict[str, str] = {}
     looks_form = "=" in text and "<" not in text[:1] and "{" not in text[:1]
     if looks_form:
         for name, value in parse_qsl(text.strip(), keep_blank_values=True):
             if name in fields:
-                raise ResponseError(f"reply from {endpoint} names "
-                                    f"{name!r} twice", endpoint, resp.status)
+                raise ResponseError(
+                    f"reply from {endpoint} names {name!r} twice",
+                    endpoint,
+                    resp.status,
+                )
             fields[name] = value
 
     problem = fields.get("oauth_problem")
@@ -988,17 +1111,29 @@ def parse_token_reply(resp: Response, endpoint: str,
         sbs = fields.get("debug_sbs")
         base = resp.base_string
         detail = "" if looks_form else f"the body is {_looks_like(resp.body)}"
-        raise OAuthError(endpoint, resp.status, problem,
-                         _redact(sbs, hide) if sbs else sbs,
-                         _redact(base, hide) if base else base, detail)
+        raise OAuthError(
+            endpoint,
+            resp.status,
+            problem,
+            _redact(sbs, hide) if sbs else sbs,
+            _redact(base, hide) if base else base,
+            detail,
+        )
     if not looks_form:
-        raise ResponseError(f"reply from {endpoint} is "
-                            f"{_looks_like(resp.body)}, not a token reply "
-                            f"(HTTP {resp.status})", endpoint, resp.status)
+        raise ResponseError(
+            f"reply from {endpoint} is "
+            f"{_looks_like(resp.body)}, not a token reply "
+            f"(HTTP {resp.status})",
+            endpoint,
+            resp.status,
+        )
     missing = [name for name in required if not fields.get(name)]
     if missing:
-        raise ResponseError(f"reply from {endpoint} lacks "
-                            f"{', '.join(missing)}", endpoint, resp.status)
+        raise ResponseError(
+            f"reply from {endpoint} lacks {', '.join(missing)}",
+            endpoint,
+            resp.status,
+        )
     return fields
 
 
@@ -1006,14 +1141,20 @@ def parse_token_reply(resp: Response, endpoint: str,
 
 
 _QUERY = re.compile(r"\?[^\s'\"]*")
-_DONE_PAGE = (b"<!doctype html><meta charset=utf-8><title>Signed in</title>"
-              b"<p>Done: flickroauth has the authorization. "
-              b"You can close this tab.</p>\n")
-_DENIED_PAGE = (b"<!doctype html><meta charset=utf-8><title>Declined</title>"
-                b"<p>The authorization was declined. "
-                b"You can close this tab.</p>\n")
-_OTHER_PAGE = (b"<!doctype html><meta charset=utf-8><title>Waiting</title>"
-               b"<p>This address waits for Flickr's sign-in callback.</p>\n")
+_DONE_PAGE = (
+    b"<!doctype html><meta charset=utf-8><title>Signed in</title>"
+    b"<p>Done: flickroauth has the authorization. "
+    b"You can close this tab.</p>\n"
+)
+_DENIED_PAGE = (
+    b"<!doctype html><meta charset=utf-8><title>Declined</title>"
+    b"<p>The authorization was declined. "
+    b"You can close this tab.</p>\n"
+)
+_OTHER_PAGE = (
+    b"<!doctype html><meta charset=utf-8><title>Waiting</title>"
+    b"<p>This address waits for Flickr's sign-in callback.</p>\n"
+)
 
 
 def _make_handler_class() -> Any:
@@ -1024,6 +1165,7 @@ def _make_handler_class() -> Any:
         server_version = f"flickroauth/{__version__}"
         sys_version = ""
         timeout = 10.0  # a connection that sends nothing is dropped
+        server: Any  # the ThreadingHTTPServer, carrying .callback
 
         def do_GET(self) -> None:
             page, status = self.server.callback._handle(self.path)
@@ -1032,8 +1174,7 @@ def _make_handler_class() -> Any:
         def do_HEAD(self) -> None:
             self._reply(200, b"", head=True)
 
-        def _reply(self, status: int, page: bytes, head: bool = False
-                   ) -> None:
+        def _reply(self, status: int, page: bytes, head: bool = False) -> None:
             self.send_response(status)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(page)))
@@ -1046,12 +1187,12 @@ def _make_handler_class() -> Any:
 
         def log_message(self, format: str, *args: Any) -> None:
             # A request line carries the verifier: never log a query.
-            _debug("callback server: %s",
-                   _QUERY.sub("?...", format % args))
+            _debug("callback server: %s", _QUERY.sub("?...", format % args))
 
         def log_request(self, code: Any = "-", size: Any = "-") -> None:
-            path = self.path.split("?")[0] if isinstance(self.path,
-                                                         str) else "?"
+            path = (
+                self.path.split("?")[0] if isinstance(self.path, str) else "?"
+            )
             _debug("callback server: %s %s -> %s", self.command, path, code)
 
     return CallbackHandler
@@ -1072,20 +1213,25 @@ class CallbackServer:
         if not path.startswith("/"):
             raise ValueError(f"callback path must start with '/': {path!r}")
         self.path = path
-        self._expected: Optional[str] = None
-        self._verifier: Optional[str] = None
-        self._denied: Optional[str] = None
+        self._expected: str | None = None
+        self._verifier: str | None = None
+        self._denied: str | None = None
         self._done = threading.Event()
         self._lock = threading.Lock()
-        server = ThreadingHTTPServer(("127.0.0.1", port),
-                                     _make_handler_class())
+        server = ThreadingHTTPServer(
+            ("127.0.0.1", port), _make_handler_class()
+        )
         server.daemon_threads = True
+        # The handler finds its CallbackServer through this attribute.
         server.callback = self  # type: ignore[attr-defined]
         self._server: Any = server
         self.port: int = server.server_address[1]
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05},
-            name="flickroauth-callback", daemon=True)
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="flickroauth-callback",
+            daemon=True,
+        )
         self._thread.start()
         self._closed = False
         _debug("callback server listening on %s", self.url)
@@ -1110,11 +1256,11 @@ class CallbackServer:
         with self._lock:
             self._expected = oauth_token
 
-    def _handle(self, target: str) -> Tuple[bytes, int]:
+    def _handle(self, target: str) -> tuple[bytes, int]:
         parts = urlsplit(target)
         if parts.path != self.path:
             return _OTHER_PAGE, 404
-        query: Dict[str, str] = {}
+        query: dict[str, str] = {}
         for name, value in parse_qsl(parts.query, keep_blank_values=True):
             query.setdefault(name, value)
         token = query.get("oauth_token")
@@ -1152,7 +1298,8 @@ class CallbackServer:
             if self._denied == "cancelled":
                 raise AuthorizationDenied("the sign-in was cancelled")
             raise AuthorizationDenied(
-                f"the authorization was declined ({self._denied})")
+                f"the authorization was declined ({self._denied})"
+            )
         return self._verifier
 
     def close(self) -> None:
@@ -1178,14 +1325,22 @@ class FlickrAccessToken:
 
     levels = PERMS
 
-    def __init__(self, token: str, token_secret: str,
-                 access_level: str = "", fullname: str = "",
-                 username: str = "", user_nsid: str = "") -> None:
+    def __init__(
+        self,
+        token: str,
+        token_secret: str,
+        access_level: str = "",
+        fullname: str = "",
+        username: str = "",
+        user_nsid: str = "",
+    ) -> None:
         _require_text("token", token)
         _require_text("token_secret", token_secret)
         if access_level and access_level not in PERMS:
-            raise ValueError(f"unknown access_level {access_level!r}; use "
-                             f"one of {', '.join(PERMS)}")
+            raise ValueError(
+                f"unknown access_level {access_level!r}; use "
+                f"one of {', '.join(PERMS)}"
+            )
         self.token = token
         self.token_secret = token_secret
         self.access_level = access_level
@@ -1194,10 +1349,12 @@ class FlickrAccessToken:
         self.user_nsid = user_nsid
 
     def __repr__(self) -> str:
-        return (f"FlickrAccessToken(token={self.token!r}, "
-                f"token_secret='***', access_level={self.access_level!r}, "
-                f"fullname={self.fullname!r}, username={self.username!r}, "
-                f"user_nsid={self.user_nsid!r})")
+        return (
+            f"FlickrAccessToken(token={self.token!r}, "
+            f"token_secret='***', access_level={self.access_level!r}, "
+            f"fullname={self.fullname!r}, username={self.username!r}, "
+            f"user_nsid={self.user_nsid!r})"
+        )
 
     __str__ = __repr__
 
@@ -1206,13 +1363,14 @@ class FlickrAccessToken:
             return NotImplemented
         return self.to_dict() == other.to_dict()
 
+    # Mutable and compared by value, so unhashable, as a dict is.
     __hash__ = None  # type: ignore[assignment]
 
     def has_level(self, access_level: str) -> bool:
         """True when this token allows at least ``access_level``."""
         return _level(self.access_level) >= _level(access_level)
 
-    def to_dict(self) -> Dict[str, str]:
+    def to_dict(self) -> dict[str, str]:
         """A plain dict for a session or a cookie (it holds the secret)."""
         return {
             "token": self.token,
@@ -1227,10 +1385,15 @@ class FlickrAccessToken:
     def from_dict(cls, data: Mapping[str, Any]) -> FlickrAccessToken:
         """The inverse of to_dict; unknown keys are a ValueError."""
         if not isinstance(data, Mapping):
-            raise TypeError(f"expected a mapping, not "
-                            f"{type(data).__name__}")
-        fields = ("token", "token_secret", "access_level", "fullname",
-                  "username", "user_nsid")
+            raise TypeError(f"expected a mapping, not {type(data).__name__}")
+        fields = (
+            "token",
+            "token_secret",
+            "access_level",
+            "fullname",
+            "username",
+            "user_nsid",
+        )
         unknown = sorted(set(data) - set(fields))
         if unknown:
             raise ValueError(f"unknown token fields: {', '.join(unknown)}")
@@ -1246,15 +1409,14 @@ def _level(perms: str) -> int:
 
 def _check_perms(perms: str) -> str:
     if perms not in PERMS:
-        raise ValueError(f"unknown perms {perms!r}; use read, write or "
-                         "delete")
+        raise ValueError(f"unknown perms {perms!r}; use read, write or delete")
     return perms
 
 
 class SimpleTokenCache:
     """Keeps one token in memory only."""
 
-    def __init__(self, token: Optional[FlickrAccessToken] = None) -> None:
+    def __init__(self, token: FlickrAccessToken | None = None) -> None:
         self.token = token
 
     def __repr__(self) -> str:
@@ -1266,8 +1428,7 @@ class SimpleTokenCache:
 
 
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS oauth_cache_db_version "
-    "(version int not null)",
+    "CREATE TABLE IF NOT EXISTS oauth_cache_db_version (version int not null)",
     "CREATE TABLE IF NOT EXISTS oauth_tokens ("
     "api_key varchar(64) not null, "
     "lookup_key varchar(64) not null default '', "
@@ -1279,8 +1440,12 @@ _SCHEMA = (
     "user_nsid varchar(64) not null, "
     "PRIMARY KEY(api_key, lookup_key))",
 )
-_CACHE_FILES = {"oauth-tokens.sqlite", "oauth-tokens.sqlite-journal",
-                "oauth-tokens.sqlite-wal", "oauth-tokens.sqlite-shm"}
+_CACHE_FILES = {
+    "oauth-tokens.sqlite",
+    "oauth-tokens.sqlite-journal",
+    "oauth-tokens.sqlite-wal",
+    "oauth-tokens.sqlite-shm",
+}
 
 
 class OAuthTokenCache:
@@ -1296,20 +1461,26 @@ class OAuthTokenCache:
     FILENAME = "oauth-tokens.sqlite"
     VERSION = 1
 
-    def __init__(self, api_key: str, lookup_key: str = "",
-                 path: Optional[str] = None,
-                 busy_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        lookup_key: str = "",
+        path: str | None = None,
+        busy_timeout: float = 30.0,
+    ) -> None:
         _require_text("api_key", api_key)
         self.api_key = api_key
         self.lookup_key = lookup_key or ""
         self.path = os.path.expanduser(os.fspath(path or "~/.flickr"))
         self.filename = os.path.join(self.path, self.FILENAME)
         self.busy_timeout = busy_timeout
-        self._memo: Optional[Tuple[Any, Optional[FlickrAccessToken]]] = None
+        self._memo: tuple[Any, FlickrAccessToken | None] | None = None
 
     def __repr__(self) -> str:
-        return (f"<OAuthTokenCache {self.filename!r} api_key="
-                f"{self.api_key!r} lookup_key={self.lookup_key!r}>")
+        return (
+            f"<OAuthTokenCache {self.filename!r} api_key="
+            f"{self.api_key!r} lookup_key={self.lookup_key!r}>"
+        )
 
     # The file and its directory.
     def _fail(self, what: str, exc: BaseException) -> TokenCacheError:
@@ -1317,7 +1488,9 @@ class OAuthTokenCache:
             f"cannot {what} the token cache {self.filename!r}: "
             f"{getattr(exc, 'strerror', None) or exc}; pass "
             f"store_token=False or token_cache_location= to keep tokens "
-            f"elsewhere", self.filename)
+            f"elsewhere",
+            self.filename,
+        )
 
     def _tighten(self) -> None:
         """Make the file 0600, and the directory 0700 when it holds
@@ -1329,8 +1502,10 @@ class OAuthTokenCache:
             if stat.S_IMODE(st.st_mode) & 0o077:
                 os.chmod(self.filename, 0o600)
             st = os.stat(self.path)
-            if (stat.S_IMODE(st.st_mode) & 0o077
-                    and set(os.listdir(self.path)) <= _CACHE_FILES):
+            if (
+                stat.S_IMODE(st.st_mode) & 0o077
+                and set(os.listdir(self.path)) <= _CACHE_FILES
+            ):
                 os.chmod(self.path, 0o700)
         except OSError as exc:
             raise self._fail("secure", exc) from exc
@@ -1352,8 +1527,9 @@ class OAuthTokenCache:
             return None
         self._tighten()
         try:
-            conn = sqlite3.connect(self.filename, timeout=self.busy_timeout,
-                                   isolation_level=None)
+            conn = sqlite3.connect(
+                self.filename, timeout=self.busy_timeout, isolation_level=None
+            )
         except sqlite3.Error as exc:
             raise self._fail("open", exc) from exc
         return conn
@@ -1379,7 +1555,8 @@ class OAuthTokenCache:
                 conn.execute("ROLLBACK")
             raise TokenCacheError(
                 f"{self.filename!r} is not a usable token cache "
-                f"(SQLite: {exc}); it was left as it is", self.filename
+                f"(SQLite: {exc}); it was left as it is",
+                self.filename,
             ) from exc
         except BaseException:
             if conn.in_transaction:
@@ -1389,23 +1566,35 @@ class OAuthTokenCache:
             conn.close()
 
     def _check_version(self, conn: Any, create: bool) -> bool:
-        names = {row[0] for row in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table'")}
+        names = {
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'"
+            )
+        }
         if "oauth_cache_db_version" not in names:
             if not create:
                 return False
             for statement in _SCHEMA:
                 conn.execute(statement)
-            conn.execute("INSERT INTO oauth_cache_db_version VALUES (?)",
-                         (self.VERSION,))
+            conn.execute(
+                "INSERT INTO oauth_cache_db_version VALUES (?)",
+                (self.VERSION,),
+            )
             return True
-        versions = [row[0] for row in conn.execute(
-            "SELECT version FROM oauth_cache_db_version")]
+        versions = [
+            row[0]
+            for row in conn.execute(
+                "SELECT version FROM oauth_cache_db_version"
+            )
+        ]
         if versions != [self.VERSION]:
             raise TokenCacheError(
                 f"{self.filename!r} has token cache version "
                 f"{versions!r}, this flickroauth reads version "
-                f"{self.VERSION}; the file was not changed", self.filename)
+                f"{self.VERSION}; the file was not changed",
+                self.filename,
+            )
         if "oauth_tokens" not in names:
             if not create:
                 return False
@@ -1413,7 +1602,7 @@ class OAuthTokenCache:
         return True
 
     # The token.
-    def _stamp(self) -> Optional[Tuple[int, int, bytes]]:
+    def _stamp(self) -> tuple[int, int, bytes] | None:
         """What changes whenever the file does: its inode, size and
         SQLite's file change counter (header bytes 24-27), or None."""
         try:
@@ -1427,7 +1616,7 @@ class OAuthTokenCache:
         return st.st_ino, st.st_size, header[24:28]
 
     @property
-    def token(self) -> Optional[FlickrAccessToken]:
+    def token(self) -> FlickrAccessToken | None:
         """The cached token, or None.  Read again only when the file has
         changed since the last read, so asking is cheap."""
         stamp = self._stamp()
@@ -1442,7 +1631,8 @@ class OAuthTokenCache:
                 "SELECT oauth_token, oauth_token_secret, access_level, "
                 "fullname, username, user_nsid FROM oauth_tokens "
                 "WHERE api_key=? AND lookup_key=?",
-                (self.api_key, self.lookup_key)).fetchone()
+                (self.api_key, self.lookup_key),
+            ).fetchone()
 
         row = self._run(False, read)
         token = None
@@ -1452,35 +1642,48 @@ class OAuthTokenCache:
             except (TypeError, ValueError) as exc:
                 raise TokenCacheError(
                     f"{self.filename!r} holds a malformed token for "
-                    f"{self.lookup_key!r}: {exc}", self.filename) from None
+                    f"{self.lookup_key!r}: {exc}",
+                    self.filename,
+                ) from None
         self._memo = (stamp, token)
         return token
 
     @token.setter
-    def token(self, token: Optional[FlickrAccessToken]) -> None:
+    def token(self, token: FlickrAccessToken | None) -> None:
         if token is None:
             del self.token
             return
         if not isinstance(token, FlickrAccessToken):
-            raise TypeError(f"expected a FlickrAccessToken, not "
-                            f"{type(token).__name__}")
+            raise TypeError(
+                f"expected a FlickrAccessToken, not {type(token).__name__}"
+            )
 
         def write(conn: Any) -> None:
             conn.execute(
                 "INSERT OR REPLACE INTO oauth_tokens (api_key, lookup_key, "
                 "oauth_token, oauth_token_secret, access_level, fullname, "
                 "username, user_nsid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (self.api_key, self.lookup_key, token.token,
-                 token.token_secret, token.access_level, token.fullname,
-                 token.username, token.user_nsid))
+                (
+                    self.api_key,
+                    self.lookup_key,
+                    token.token,
+                    token.token_secret,
+                    token.access_level,
+                    token.fullname,
+                    token.username,
+                    token.user_nsid,
+                ),
+            )
 
         self._run(True, write)
 
     @token.deleter
     def token(self) -> None:
         def delete(conn: Any) -> None:
-            conn.execute("DELETE FROM oauth_tokens WHERE api_key=? AND "
-                         "lookup_key=?", (self.api_key, self.lookup_key))
+            conn.execute(
+                "DELETE FROM oauth_tokens WHERE api_key=? AND lookup_key=?",
+                (self.api_key, self.lookup_key),
+            )
 
         if os.path.exists(self.filename):
             self._run(True, delete)
@@ -1489,24 +1692,32 @@ class OAuthTokenCache:
         """Remove this key's token for this lookup key."""
         del self.token
 
-    def entries(self) -> List[Dict[str, str]]:
+    def entries(self) -> list[dict[str, str]]:
         """Every cached user for this api key, without secrets."""
+
         def read(conn: Any) -> Any:
             return conn.execute(
                 "SELECT lookup_key, username, user_nsid, fullname, "
                 "access_level FROM oauth_tokens WHERE api_key=? "
-                "ORDER BY lookup_key", (self.api_key,)).fetchall()
+                "ORDER BY lookup_key",
+                (self.api_key,),
+            ).fetchall()
 
         rows = self._run(False, read) or []
-        keys = ("lookup_key", "username", "user_nsid", "fullname",
-                "access_level")
+        keys = (
+            "lookup_key",
+            "username",
+            "user_nsid",
+            "fullname",
+            "access_level",
+        )
         return [dict(zip(keys, row)) for row in rows]
 
 
 # -- the Flickr client ------------------------------------------------------
 
 
-def flickr_text(name: str, value: Any) -> Optional[str]:
+def flickr_text(name: str, value: Any) -> str | None:
     """Turn a parameter value into the text Flickr expects.
 
     bool is 1 or 0, numbers are their decimal text, lists and tuples are
@@ -1524,14 +1735,17 @@ def flickr_text(name: str, value: Any) -> Optional[str]:
         try:
             return bytes(value).decode("utf-8")
         except UnicodeDecodeError:
-            raise ValueError(f"parameter {name!r} is bytes that are not "
-                             "UTF-8") from None
+            raise ValueError(
+                f"parameter {name!r} is bytes that are not UTF-8"
+            ) from None
     if isinstance(value, (list, tuple)):
         items = [flickr_text(name, item) for item in value]
         return ",".join(item for item in items if item is not None)
-    raise TypeError(f"parameter {name!r} cannot be sent as "
-                    f"{type(value).__name__}; use str, int, float, bool, "
-                    "bytes or a list of them")
+    raise TypeError(
+        f"parameter {name!r} cannot be sent as "
+        f"{type(value).__name__}; use str, int, float, bool, "
+        "bytes or a list of them"
+    )
 
 
 def flickr_params(params: Mapping[str, Any]) -> Pairs:
@@ -1568,14 +1782,13 @@ class _MethodProxy:
 class _ResponseCache:
     """Recent replies in memory, bounded in age and count."""
 
-    def __init__(self, timeout: float = 300.0, max_entries: int = 200
-                 ) -> None:
+    def __init__(self, timeout: float = 300.0, max_entries: int = 200) -> None:
         self.timeout = timeout
         self.max_entries = max_entries
-        self._data: Dict[Any, Tuple[float, bytes]] = {}
+        self._data: dict[Any, tuple[float, bytes]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: Any) -> Optional[bytes]:
+    def get(self, key: Any) -> bytes | None:
         with self._lock:
             hit = self._data.get(key)
             if hit is None:
@@ -1620,21 +1833,29 @@ class FlickrAPI:
         "REPLACE_URL": "/services/replace/",
     }
 
-    def __init__(self, api_key: str, secret: str,
-                 username: Optional[str] = None,
-                 token: Optional[FlickrAccessToken] = None,
-                 format: str = "etree", store_token: bool = True,
-                 cache: bool = False,
-                 token_cache_location: Optional[str] = None,
-                 timeout: Optional[float] = None, *,
-                 base_url: Optional[str] = None,
-                 transport: Optional[Transport] = None) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        secret: str,
+        username: str | None = None,
+        token: FlickrAccessToken | None = None,
+        format: str = "etree",
+        store_token: bool = True,
+        cache: bool = False,
+        token_cache_location: str | None = None,
+        timeout: float | None = None,
+        *,
+        base_url: str | None = None,
+        transport: Transport | None = None,
+    ) -> None:
         _require_text("api_key", api_key)
         _require_text("secret", secret)
         self.default_format = _check_format(format)
         if token is not None and not isinstance(token, FlickrAccessToken):
-            raise TypeError(f"token must be a FlickrAccessToken, not "
-                            f"{type(token).__name__}")
+            raise TypeError(
+                f"token must be a FlickrAccessToken, not "
+                f"{type(token).__name__}"
+            )
         self.api_key = api_key
         self.username = username
         self.timeout = _check_timeout(timeout, DEFAULT_TIMEOUT)
@@ -1644,20 +1865,23 @@ class FlickrAPI:
         if token is not None or not store_token:
             self.token_cache = SimpleTokenCache(token)
         else:
-            self.token_cache = OAuthTokenCache(api_key, username or "",
-                                               token_cache_location)
+            self.token_cache = OAuthTokenCache(
+                api_key, username or "", token_cache_location
+            )
         self.cache = _ResponseCache() if cache else None
         self.oauth = OAuth1Client(api_key, secret, transport=self.transport)
         self._perms = "read"
-        self._callback: Optional[CallbackServer] = None
+        self._callback: CallbackServer | None = None
         self._lock = threading.Lock()
         if base_url is not None:
             self.set_base_url(base_url)
 
     def __repr__(self) -> str:
-        return (f"<FlickrAPI api_key={self.api_key!r} "
-                f"username={self.username!r} "
-                f"format={self.default_format!r}>")
+        return (
+            f"<FlickrAPI api_key={self.api_key!r} "
+            f"username={self.username!r} "
+            f"format={self.default_format!r}>"
+        )
 
     def set_base_url(self, base_url: str) -> None:
         """Point every endpoint at one host with Flickr's paths (a local
@@ -1701,16 +1925,18 @@ class FlickrAPI:
         """A client signing with the stored access token, if any."""
         token = self.token_cache.token
         client = OAuth1Client(
-            self.oauth.client_key, self.oauth.client_secret,
+            self.oauth.client_key,
+            self.oauth.client_secret,
             token.token if token else None,
             token.token_secret if token else "",
-            transport=self.transport, nonce_factory=self.oauth.nonce_factory,
-            clock=self.oauth.clock)
+            transport=self.transport,
+            nonce_factory=self.oauth.nonce_factory,
+            clock=self.oauth.clock,
+        )
         client.clock_offset = self.oauth.clock_offset
         return client
 
-    def get_request_token(self, oauth_callback: Optional[str] = None
-                          ) -> None:
+    def get_request_token(self, oauth_callback: str | None = None) -> None:
         """Step one: temporary credentials.
 
         With no ``oauth_callback`` a local callback server starts and
@@ -1721,8 +1947,9 @@ class FlickrAPI:
             self._callback = CallbackServer()
             oauth_callback = self._callback.url
         try:
-            self.oauth.fetch_request_token(self.REQUEST_TOKEN_URL,
-                                           oauth_callback, method="GET")
+            self.oauth.fetch_request_token(
+                self.REQUEST_TOKEN_URL, oauth_callback, method="GET"
+            )
         except BaseException:
             self._close_callback()
             raise
@@ -1739,28 +1966,36 @@ class FlickrAPI:
         it.  Nothing is stored unless the reply is complete."""
         try:
             reply = self.oauth.fetch_access_token(
-                self.ACCESS_TOKEN_URL, verifier, method="GET",
-                required=("user_nsid",))
+                self.ACCESS_TOKEN_URL,
+                verifier,
+                method="GET",
+                required=("user_nsid",),
+            )
         finally:
             self._close_callback()
         token = FlickrAccessToken(
-            reply["oauth_token"], reply["oauth_token_secret"], self._perms,
-            reply.get("fullname", ""), reply.get("username", ""),
-            reply["user_nsid"])
+            reply["oauth_token"],
+            reply["oauth_token_secret"],
+            self._perms,
+            reply.get("fullname", ""),
+            reply.get("username", ""),
+            reply["user_nsid"],
+        )
         self.oauth.token, self.oauth.token_secret = None, ""
         self.token_cache.token = token
         _debug("stored the access token for user %s", token.user_nsid)
 
-    def export_request_token(self) -> Dict[str, str]:
+    def export_request_token(self) -> dict[str, str]:
         """The temporary credentials and requested perms as a plain dict,
         for a web app whose callback arrives in another request or
         process.  It holds a secret: keep it server-side."""
         if not self.oauth.token:
-            raise ValueError("no request token; call get_request_token "
-                             "first")
-        return {"oauth_token": self.oauth.token,
-                "oauth_token_secret": self.oauth.token_secret,
-                "perms": self._perms}
+            raise ValueError("no request token; call get_request_token first")
+        return {
+            "oauth_token": self.oauth.token,
+            "oauth_token_secret": self.oauth.token_secret,
+            "perms": self._perms,
+        }
 
     def import_request_token(self, state: Mapping[str, str]) -> None:
         """Take back what export_request_token gave, on any instance."""
@@ -1768,8 +2003,9 @@ class FlickrAPI:
             token = state["oauth_token"]
             secret = state["oauth_token_secret"]
         except (KeyError, TypeError):
-            raise ValueError("request-token state needs oauth_token and "
-                             "oauth_token_secret") from None
+            raise ValueError(
+                "request-token state needs oauth_token and oauth_token_secret"
+            ) from None
         _require_text("oauth_token", token)
         _require_text("oauth_token_secret", secret)
         self._perms = _check_perms(state.get("perms", "read"))
@@ -1788,8 +2024,11 @@ class FlickrAPI:
         if token is None:
             return False
         try:
-            reply = self.call("flickr.auth.oauth.checkToken",
-                              oauth_token=token.token, format="parsed-json")
+            reply = self.call(
+                "flickr.auth.oauth.checkToken",
+                oauth_token=token.token,
+                format="parsed-json",
+            )
         except FlickrAPIError as exc:
             if exc.code == 98:
                 _debug("Flickr says the token is invalid; forgetting it")
@@ -1798,13 +2037,12 @@ class FlickrAPI:
             raise
         granted = _dig(reply, "oauth", "perms", "_content")
         if not isinstance(granted, str):
-            raise ResponseError("checkToken reply lacks perms",
-                                self.REST_URL)
+            raise ResponseError("checkToken reply lacks perms", self.REST_URL)
         return _level(granted) >= _level(perms)
 
     def authenticate_via_browser(
-            self, perms: str = "read",
-            timeout: float = DEFAULT_BROWSER_TIMEOUT) -> None:
+        self, perms: str = "read", timeout: float = DEFAULT_BROWSER_TIMEOUT
+    ) -> None:
         """Sign the user in through the browser, unless the stored token
         already allows ``perms``.  Waits at most ``timeout`` seconds
         (default five minutes) for the browser to come back."""
@@ -1818,18 +2056,24 @@ class FlickrAPI:
             raise FlickrError("callback server did not start")
         try:
             url = self.auth_url(perms)
-            opener = threading.Thread(target=_open_browser, args=(url,),
-                                      name="flickroauth-browser",
-                                      daemon=True)
+            opener = threading.Thread(
+                target=_open_browser,
+                args=(url,),
+                name="flickroauth-browser",
+                daemon=True,
+            )
             opener.start()
             verifier = server.wait(timeout)
         finally:
             self._close_callback()
         self.get_access_token(verifier)
 
-    def authenticate_console(self, perms: str = "read",
-                             stdin: Optional[IO[str]] = None,
-                             stderr: Optional[IO[str]] = None) -> None:
+    def authenticate_console(
+        self,
+        perms: str = "read",
+        stdin: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+    ) -> None:
         """Sign in without a local server: show the URL, read the code
         Flickr shows the user from standard input."""
         _check_perms(perms)
@@ -1839,9 +2083,11 @@ class FlickrAPI:
         stderr = stderr or sys.stderr
         self.get_request_token(oauth_callback="oob")
         url = self.auth_url(perms)
-        stderr.write(f"Open this URL in a browser and authorize the "
-                     f"application:\n\n    {url}\n\n"
-                     f"Then enter the code Flickr shows: ")
+        stderr.write(
+            f"Open this URL in a browser and authorize the "
+            f"application:\n\n    {url}\n\n"
+            f"Then enter the code Flickr shows: "
+        )
         stderr.flush()
         line = stdin.readline()
         verifier = line.strip()
@@ -1851,19 +2097,29 @@ class FlickrAPI:
 
     # -- calling Flickr ---------------------------------------------------
 
-    def call(self, method: str, format: Optional[str] = None,
-             timeout: Optional[float] = None, **params: Any) -> Any:
+    def call(
+        self,
+        method: str,
+        format: str | None = None,
+        timeout: float | None = None,
+        **params: Any,
+    ) -> Any:
         """Call a Flickr method; the reply comes in ``format``."""
         _require_text("method", method)
         fmt = _check_format(format or self.default_format)
         wire = "json" if fmt in ("json", "parsed-json") else "rest"
-        pairs = [("method", method), ("api_key", self.api_key),
-                 ("format", wire)]
+        pairs = [
+            ("method", method),
+            ("api_key", self.api_key),
+            ("format", wire),
+        ]
         if wire == "json":
             pairs.append(("nojsoncallback", "1"))
-        pairs += [(k, v) for k, v in flickr_params(params)
-                  if k not in ("method", "api_key", "format",
-                               "nojsoncallback")]
+        pairs += [
+            (k, v)
+            for k, v in flickr_params(params)
+            if k not in ("method", "api_key", "format", "nojsoncallback")
+        ]
 
         client = self._token_client()
         key = None
@@ -1875,18 +2131,23 @@ class FlickrAPI:
 
         resp = client.request("POST", self.REST_URL, pairs, None, timeout)
         try:
-            result = _decode_reply(_checked_body(resp, self.REST_URL,
-                                                 method),
-                                   fmt, method, self.REST_URL)
+            result = _decode_reply(
+                _checked_body(resp, self.REST_URL, method),
+                fmt,
+                method,
+                self.REST_URL,
+            )
         except FlickrAPIError as exc:
             if exc.code not in (96, 97, 98) or not client._fix_clock(resp):
                 raise
             self.oauth.clock_offset = client.clock_offset
-            resp = client.request("POST", self.REST_URL, pairs, None,
-                                  timeout)
-            result = _decode_reply(_checked_body(resp, self.REST_URL,
-                                                 method),
-                                   fmt, method, self.REST_URL)
+            resp = client.request("POST", self.REST_URL, pairs, None, timeout)
+            result = _decode_reply(
+                _checked_body(resp, self.REST_URL, method),
+                fmt,
+                method,
+                self.REST_URL,
+            )
         self.oauth.clock_offset = client.clock_offset
         if key is not None and self.cache is not None:
             self.cache.set(key, resp.body)
@@ -1896,10 +2157,14 @@ class FlickrAPI:
 
     # -- uploads ----------------------------------------------------------
 
-    def upload(self, filename: str, fileobj: Optional[IO[bytes]] = None,
-               timeout: Optional[float] = None,
-               progress: Optional[Callable[[int, int], None]] = None,
-               **params: Any) -> Any:
+    def upload(
+        self,
+        filename: str,
+        fileobj: IO[bytes] | None = None,
+        timeout: float | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        **params: Any,
+    ) -> Any:
         """Upload a photo or video, streamed from disk in chunks.
 
         ``title`` defaults to the file's base name.  The reply comes in
@@ -1907,25 +2172,35 @@ class FlickrAPI:
         formats get it converted with Flickr's ``_content`` convention).
         """
         params.setdefault("title", os.path.basename(os.fspath(filename)))
-        return self._upload(self.UPLOAD_URL, filename, fileobj, timeout,
-                            progress, params)
+        return self._upload(
+            self.UPLOAD_URL, filename, fileobj, timeout, progress, params
+        )
 
-    def replace(self, filename: str, photo_id: Any,
-                fileobj: Optional[IO[bytes]] = None,
-                timeout: Optional[float] = None,
-                progress: Optional[Callable[[int, int], None]] = None,
-                **params: Any) -> Any:
+    def replace(
+        self,
+        filename: str,
+        photo_id: Any,
+        fileobj: IO[bytes] | None = None,
+        timeout: float | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        **params: Any,
+    ) -> Any:
         """Replace a photo's file, streamed like upload."""
         params["photo_id"] = photo_id
-        return self._upload(self.REPLACE_URL, filename, fileobj, timeout,
-                            progress, params)
+        return self._upload(
+            self.REPLACE_URL, filename, fileobj, timeout, progress, params
+        )
 
-    def _upload(self, url: str, filename: str,
-                fileobj: Optional[IO[bytes]], timeout: Optional[float],
-                progress: Optional[Callable[[int, int], None]],
-                params: Dict[str, Any]) -> Any:
-        fmt = _check_format(params.pop("format", None)
-                            or self.default_format)
+    def _upload(
+        self,
+        url: str,
+        filename: str,
+        fileobj: IO[bytes] | None,
+        timeout: float | None,
+        progress: Callable[[int, int], None] | None,
+        params: dict[str, Any],
+    ) -> Any:
+        fmt = _check_format(params.pop("format", None) or self.default_format)
         pairs = flickr_params(params)
         client = self._token_client()
         own = fileobj is None
@@ -1933,38 +2208,51 @@ class FlickrAPI:
             try:
                 fileobj = open(filename, "rb")  # noqa: SIM115
             except OSError as exc:
-                raise ValueError(f"cannot read {filename!r}: "
-                                 f"{exc.strerror}") from None
+                raise ValueError(
+                    f"cannot read {filename!r}: {exc.strerror}"
+                ) from None
         try:
-            return self._send_upload(client, url, filename, fileobj, pairs,
-                                     timeout, progress, fmt)
+            return self._send_upload(
+                client, url, filename, fileobj, pairs, timeout, progress, fmt
+            )
         finally:
             if own:
                 fileobj.close()
 
-    def _send_upload(self, client: OAuth1Client, url: str, filename: str,
-                     fileobj: IO[bytes], pairs: Pairs,
-                     timeout: Optional[float],
-                     progress: Optional[Callable[[int, int], None]],
-                     fmt: str) -> Any:
+    def _send_upload(
+        self,
+        client: OAuth1Client,
+        url: str,
+        filename: str,
+        fileobj: IO[bytes],
+        pairs: Pairs,
+        timeout: float | None,
+        progress: Callable[[int, int], None] | None,
+        fmt: str,
+    ) -> Any:
         for attempt in (1, 2):
             # Flickr signs every field but the photo, and reads the OAuth
             # parameters as form fields of the multipart body.
             signed = client.sign("POST", url, pairs)
-            body = _MultipartBody(pairs + signed.oauth_params, filename,
-                                  fileobj, progress)
-            headers = {"Content-Type": body.content_type,
-                       "Content-Length": str(len(body))}
-            resp = self.transport.request("POST", url, headers, body,
-                                          timeout)
+            body = _MultipartBody(
+                pairs + signed.oauth_params, filename, fileobj, progress
+            )
+            headers = {
+                "Content-Type": body.content_type,
+                "Content-Length": str(len(body)),
+            }
+            resp = self.transport.request("POST", url, headers, body, timeout)
             resp.base_string = signed.base_string
             try:
                 data = _checked_body(resp, url, "upload")
                 root = _parse_xml(data, url, "upload")
                 break
             except FlickrAPIError as exc:
-                if (attempt == 2 or exc.code not in (96, 97, 98)
-                        or not client._fix_clock(resp)):
+                if (
+                    attempt == 2
+                    or exc.code not in (96, 97, 98)
+                    or not client._fix_clock(resp)
+                ):
                     raise
                 self.oauth.clock_offset = client.clock_offset
                 body.rewind()
@@ -1981,20 +2269,21 @@ class FlickrAPI:
 
     # -- pagination -------------------------------------------------------
 
-    def data_walker(self, method: str, per_page: int = 100,
-                    **params: Any) -> Iterator[Any]:
+    def data_walker(
+        self, method: str, per_page: int = 100, **params: Any
+    ) -> Iterator[Any]:
         """Yield every item of a paged Flickr list, fetching lazily.
 
         Items are Elements for the etree and rest formats and dicts for
         the JSON formats.  Stops after the last page or an empty one.
         """
-        fmt = _check_format(params.pop("format", None)
-                            or self.default_format)
+        fmt = _check_format(params.pop("format", None) or self.default_format)
         fmt = "etree" if fmt in ("etree", "rest") else "parsed-json"
         page = int(params.pop("page", 1))
         while True:
-            reply = self.call(method, format=fmt, page=page,
-                              per_page=per_page, **params)
+            reply = self.call(
+                method, format=fmt, page=page, per_page=per_page, **params
+            )
             items, pages = _page_items(reply, method)
             if not items:
                 return
@@ -2005,21 +2294,31 @@ class FlickrAPI:
 
     def walk(self, per_page: int = 50, **params: Any) -> Iterator[Any]:
         """Every photo flickr.photos.search finds."""
-        return self.data_walker("flickr.photos.search", per_page=per_page,
-                                **params)
+        return self.data_walker(
+            "flickr.photos.search", per_page=per_page, **params
+        )
 
-    def walk_set(self, photoset_id: Any, per_page: int = 50,
-                 **params: Any) -> Iterator[Any]:
+    def walk_set(
+        self, photoset_id: Any, per_page: int = 50, **params: Any
+    ) -> Iterator[Any]:
         """Every photo of a photoset."""
-        return self.data_walker("flickr.photosets.getPhotos",
-                                photoset_id=photoset_id,
-                                per_page=per_page, **params)
+        return self.data_walker(
+            "flickr.photosets.getPhotos",
+            photoset_id=photoset_id,
+            per_page=per_page,
+            **params,
+        )
 
-    def walk_user(self, user_id: str = "me", per_page: int = 50,
-                  **params: Any) -> Iterator[Any]:
+    def walk_user(
+        self, user_id: str = "me", per_page: int = 50, **params: Any
+    ) -> Iterator[Any]:
         """Every photo of a user (``me`` is the signed-in user)."""
-        return self.data_walker("flickr.people.getPhotos", user_id=user_id,
-                                per_page=per_page, **params)
+        return self.data_walker(
+            "flickr.people.getPhotos",
+            user_id=user_id,
+            per_page=per_page,
+            **params,
+        )
 
 
 def _open_browser(url: str) -> None:
@@ -2031,14 +2330,17 @@ def _open_browser(url: str) -> None:
         _debug("could not start a browser: %r", exc)
         opened = False
     if not opened:
-        sys.stderr.write(f"Open this URL in a browser to authorize the "
-                         f"application:\n    {url}\n")
+        sys.stderr.write(
+            f"Open this URL in a browser to authorize the "
+            f"application:\n    {url}\n"
+        )
 
 
 def _check_format(fmt: Any) -> str:
     if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; use one of "
-                         f"{', '.join(FORMATS)}")
+        raise ValueError(
+            f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}"
+        )
     return str(fmt)
 
 
@@ -2054,7 +2356,10 @@ def _checked_body(resp: Response, endpoint: str, method: str) -> bytes:
     if resp.status != 200:
         raise ResponseError(
             f"{method}: HTTP {resp.status} {resp.reason} from {endpoint} "
-            f"({_looks_like(resp.body)})", endpoint, resp.status)
+            f"({_looks_like(resp.body)})",
+            endpoint,
+            resp.status,
+        )
     return resp.body
 
 
@@ -2066,28 +2371,34 @@ def _decode_reply(body: bytes, fmt: str, method: str, endpoint: str) -> Any:
     return body if fmt == "rest" else root
 
 
-def _parse_json(body: bytes, endpoint: str, method: str) -> Dict[str, Any]:
+def _parse_json(body: bytes, endpoint: str, method: str) -> dict[str, Any]:
     import json
 
     try:
         text = body.decode("utf-8").strip()
     except UnicodeDecodeError:
-        raise ResponseError(f"{method}: reply is not UTF-8", endpoint,
-                            200) from None
+        raise ResponseError(
+            f"{method}: reply is not UTF-8", endpoint, 200
+        ) from None
     if text.startswith("jsonFlickrApi(") and text.endswith(")"):
-        text = text[len("jsonFlickrApi("):-1]
+        text = text[len("jsonFlickrApi(") : -1]
     try:
         data = json.loads(text)
     except ValueError:
-        raise ResponseError(f"{method}: expected JSON, got "
-                            f"{_looks_like(body)}", endpoint, 200) from None
+        raise ResponseError(
+            f"{method}: expected JSON, got {_looks_like(body)}", endpoint, 200
+        ) from None
     if not isinstance(data, dict) or "stat" not in data:
-        raise ResponseError(f"{method}: JSON reply has no 'stat'", endpoint,
-                            200)
+        raise ResponseError(
+            f"{method}: JSON reply has no 'stat'", endpoint, 200
+        )
     if data["stat"] != "ok":
         code = data.get("code")
-        raise FlickrAPIError(code if isinstance(code, int) else None,
-                             str(data.get("message", "no message")), method)
+        raise FlickrAPIError(
+            code if isinstance(code, int) else None,
+            str(data.get("message", "no message")),
+            method,
+        )
     return data
 
 
@@ -2097,32 +2408,39 @@ def _parse_xml(body: bytes, endpoint: str, method: str) -> Any:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise ResponseError(f"{method}: reply is not UTF-8", endpoint,
-                            200) from None
+        raise ResponseError(
+            f"{method}: reply is not UTF-8", endpoint, 200
+        ) from None
     if not text.lstrip().startswith("<") or _looks_like(body) != "XML":
-        raise ResponseError(f"{method}: expected XML, got "
-                            f"{_looks_like(body)}", endpoint, 200)
+        raise ResponseError(
+            f"{method}: expected XML, got {_looks_like(body)}", endpoint, 200
+        )
     try:
         root = ElementTree.fromstring(text.lstrip())
     except ElementTree.ParseError as exc:
-        raise ResponseError(f"{method}: reply is not well-formed XML "
-                            f"({exc})", endpoint, 200) from None
+        raise ResponseError(
+            f"{method}: reply is not well-formed XML ({exc})", endpoint, 200
+        ) from None
     if root.tag != "rsp" or "stat" not in root.attrib:
-        raise ResponseError(f"{method}: XML reply is not a Flickr <rsp>",
-                            endpoint, 200)
+        raise ResponseError(
+            f"{method}: XML reply is not a Flickr <rsp>", endpoint, 200
+        )
     if root.get("stat") != "ok":
         err = root.find("err")
         code = err.get("code") if err is not None else None
         msg = err.get("msg") if err is not None else None
-        raise FlickrAPIError(int(code) if code and code.isdigit() else None,
-                             msg or "no message", method)
+        raise FlickrAPIError(
+            int(code) if code and code.isdigit() else None,
+            msg or "no message",
+            method,
+        )
     return root
 
 
 def _element_to_json(el: Any) -> Any:
     """Flickr's JSON shape for XML: attributes as keys, text as _content,
     repeated children as lists."""
-    out: Dict[str, Any] = dict(el.attrib)
+    out: dict[str, Any] = dict(el.attrib)
     text = (el.text or "").strip()
     if text:
         out["_content"] = text
@@ -2137,10 +2455,12 @@ def _element_to_json(el: Any) -> Any:
     return out
 
 
-def _page_items(reply: Any, method: str) -> Tuple[List[Any], Optional[int]]:
+def _page_items(reply: Any, method: str) -> tuple[list[Any], int | None]:
+    box: Any
     if isinstance(reply, dict):
-        containers = [v for k, v in reply.items()
-                      if k != "stat" and isinstance(v, dict)]
+        containers = [
+            v for k, v in reply.items() if k != "stat" and isinstance(v, dict)
+        ]
         if not containers:
             raise ResponseError(f"{method}: reply holds no list to walk")
         box = containers[0]
@@ -2168,19 +2488,27 @@ class _MultipartBody:
 
     CHUNK = 64 * 1024
 
-    def __init__(self, fields: Pairs, filename: str, fileobj: IO[bytes],
-                 progress: Optional[Callable[[int, int], None]] = None
-                 ) -> None:
+    def __init__(
+        self,
+        fields: Pairs,
+        filename: str,
+        fileobj: IO[bytes],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         boundary = "flickroauth-" + secrets.token_hex(16)
         self.content_type = f"multipart/form-data; boundary={boundary}"
         head = []
         for name, value in fields:
-            head.append(f"--{boundary}\r\nContent-Disposition: form-data; "
-                        f"name=\"{_field_name(name)}\"\r\n\r\n{value}\r\n")
+            head.append(
+                f"--{boundary}\r\nContent-Disposition: form-data; "
+                f'name="{_field_name(name)}"\r\n\r\n{value}\r\n'
+            )
         base = os.path.basename(os.fspath(filename)) or "photo"
-        head.append(f"--{boundary}\r\nContent-Disposition: form-data; "
-                    f"name=\"photo\"; filename=\"{_field_name(base)}\"\r\n"
-                    f"Content-Type: application/octet-stream\r\n\r\n")
+        head.append(
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="photo"; filename="{_field_name(base)}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        )
         self._head = "".join(head).encode("utf-8")
         self._tail = f"\r\n--{boundary}--\r\n".encode("ascii")
         self._file = fileobj
@@ -2190,8 +2518,9 @@ class _MultipartBody:
             self._size = fileobj.tell() - self._start
             fileobj.seek(self._start)
         except (AttributeError, OSError, ValueError):
-            raise ValueError("fileobj must be a seekable binary file") \
-                from None
+            raise ValueError(
+                "fileobj must be a seekable binary file"
+            ) from None
         self._progress = progress
         self.rewind()
 
@@ -2220,7 +2549,7 @@ class _MultipartBody:
                     self._part = 2
                 continue
             data = self._head if self._part == 0 else self._tail
-            chunk = data[self._offset:self._offset + size]
+            chunk = data[self._offset : self._offset + size]
             self._offset += len(chunk)
             if self._offset >= len(data):
                 self._part += 1
@@ -2233,8 +2562,12 @@ class _MultipartBody:
 
 def _field_name(value: str) -> str:
     # RFC 7578 4.2: quote-escape what would break the header line.
-    return (value.replace("\\", "\\\\").replace('"', "%22")
-            .replace("\r", "%0D").replace("\n", "%0A"))
+    return (
+        value.replace("\\", "\\\\")
+        .replace('"', "%22")
+        .replace("\r", "%0D")
+        .replace("\n", "%0A")
+    )
 
 
 # -- the command line -------------------------------------------------------
@@ -2245,36 +2578,60 @@ def _parser() -> Any:
 
     parser = argparse.ArgumentParser(
         prog="flickroauth",
-        description="Sign in to Flickr with OAuth 1.0a and call its API.")
-    parser.add_argument("--version", action="version",
-                        version=f"flickroauth {__version__}")
-    parser.add_argument("--api-key", help="Flickr API key "
-                        "(default: $FLICKR_API_KEY)")
-    parser.add_argument("--api-secret", help="Flickr API secret "
-                        "(default: $FLICKR_API_SECRET)")
-    parser.add_argument("--username", default=None,
-                        help="which cached user to act as")
-    parser.add_argument("--token-cache", metavar="DIR", default=None,
-                        help="token cache directory (default: ~/.flickr)")
-    parser.add_argument("--base-url", metavar="URL", default=None,
-                        help="send every request to this host with "
-                        "Flickr's paths (a local stand-in)")
-    parser.add_argument("--timeout", type=float, default=None,
-                        help="seconds per HTTP request (default: 30)")
+        description="Sign in to Flickr with OAuth 1.0a and call its API.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"flickroauth {__version__}"
+    )
+    parser.add_argument(
+        "--api-key", help="Flickr API key (default: $FLICKR_API_KEY)"
+    )
+    parser.add_argument(
+        "--api-secret", help="Flickr API secret (default: $FLICKR_API_SECRET)"
+    )
+    parser.add_argument(
+        "--username", default=None, help="which cached user to act as"
+    )
+    parser.add_argument(
+        "--token-cache",
+        metavar="DIR",
+        default=None,
+        help="token cache directory (default: ~/.flickr)",
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=None,
+        help="send every request to this host with "
+        "Flickr's paths (a local stand-in)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds per HTTP request (default: 30)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
     login = commands.add_parser("login", help="sign in and cache a token")
     login.add_argument("--perms", choices=PERMS, default="read")
-    login.add_argument("--no-browser", action="store_true",
-                       help="out-of-band: paste the code Flickr shows")
-    login.add_argument("--wait", type=float,
-                       default=DEFAULT_BROWSER_TIMEOUT,
-                       help="seconds to wait for the browser (default: "
-                       f"{DEFAULT_BROWSER_TIMEOUT:g})")
+    login.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="out-of-band: paste the code Flickr shows",
+    )
+    login.add_argument(
+        "--wait",
+        type=float,
+        default=DEFAULT_BROWSER_TIMEOUT,
+        help="seconds to wait for the browser (default: "
+        f"{DEFAULT_BROWSER_TIMEOUT:g})",
+    )
 
-    call = commands.add_parser("call", help="call a Flickr method and "
-                               "print its JSON reply")
+    call = commands.add_parser(
+        "call", help="call a Flickr method and print its JSON reply"
+    )
     call.add_argument("method", help="e.g. flickr.test.login")
     call.add_argument("params", nargs="*", metavar="name=value")
 
@@ -2288,8 +2645,8 @@ def _parser() -> Any:
     return parser
 
 
-def _params_from(args: Sequence[str]) -> Dict[str, str]:
-    params: Dict[str, str] = {}
+def _params_from(args: Sequence[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
     for item in args:
         name, sep, value = item.partition("=")
         if not sep or not name:
@@ -2298,7 +2655,7 @@ def _params_from(args: Sequence[str]) -> Dict[str, str]:
     return params
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     import json
 
@@ -2307,12 +2664,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     secret = args.api_secret or os.environ.get("FLICKR_API_SECRET", "")
     try:
         if not key or not secret:
-            raise ValueError("give --api-key and --api-secret, or set "
-                             "FLICKR_API_KEY and FLICKR_API_SECRET")
-        flickr = FlickrAPI(key, secret, username=args.username,
-                           format="parsed-json",
-                           token_cache_location=args.token_cache,
-                           timeout=args.timeout, base_url=args.base_url)
+            raise ValueError(
+                "give --api-key and --api-secret, or set "
+                "FLICKR_API_KEY and FLICKR_API_SECRET"
+            )
+        flickr = FlickrAPI(
+            key,
+            secret,
+            username=args.username,
+            format="parsed-json",
+            token_cache_location=args.token_cache,
+            timeout=args.timeout,
+            base_url=args.base_url,
+        )
         with flickr:
             return _run(flickr, args, json)
     except (FlickrError, ValueError, TypeError) as exc:
@@ -2335,9 +2699,11 @@ def _run(flickr: FlickrAPI, args: Any, json: Any) -> int:
         else:
             flickr.authenticate_via_browser(args.perms, timeout=args.wait)
         token = flickr.token_cache.token
-        sys.stderr.write(f"signed in as {token.username or '?'} "
-                         f"({token.user_nsid}) with {token.access_level} "
-                         f"permission\n")
+        sys.stderr.write(
+            f"signed in as {token.username or '?'} "
+            f"({token.user_nsid}) with {token.access_level} "
+            f"permission\n"
+        )
         return 0
     if args.command == "call":
         result = flickr.call(args.method, **_params_from(args.params))
@@ -2348,14 +2714,14 @@ def _run(flickr: FlickrAPI, args: Any, json: Any) -> int:
         if token is None:
             sys.stderr.write("flickroauth: not signed in\n")
             return 1
-        info = {k: v for k, v in token.to_dict().items()
-                if k != "token_secret"}
+        info = {
+            k: v for k, v in token.to_dict().items() if k != "token_secret"
+        }
         out.write(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
         return 0
     if args.command == "tokens":
         cache = flickr.token_cache
-        entries = cache.entries() if isinstance(cache, OAuthTokenCache) \
-            else []
+        entries = cache.entries() if isinstance(cache, OAuthTokenCache) else []
         out.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
         return 0
     if args.command == "logout":
@@ -2364,8 +2730,9 @@ def _run(flickr: FlickrAPI, args: Any, json: Any) -> int:
         return 0
     # upload
     progress = _progress_bar if sys.stderr.isatty() else None
-    result = flickr.upload(args.file, progress=progress,
-                           **_params_from(args.params))
+    result = flickr.upload(
+        args.file, progress=progress, **_params_from(args.params)
+    )
     if progress is not None:
         sys.stderr.write("\n")
     out.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
