@@ -369,7 +369,6 @@ def signature_base_string(method: str, url: str, params: Params) -> str:
             percent_encode(normalized_parameters(pairs)),
         )
     )
-    _debug("signature base string: %s", base)
     return base
 
 
@@ -770,6 +769,8 @@ def _transport_error(
             f"({type(exc).__name__})",
             url,
         )
+    if type(exc).__name__ == "IncompleteRead":
+        return TransportError(f"reply from {where} was cut short", url)
     reason = getattr(exc, "reason", None) or exc
     if type(exc).__name__ == "SSLCertVerificationError":
         return TransportError(
@@ -903,6 +904,9 @@ class OAuth1Client:
             pairs = []
         base = signature_base_string(method, url, pairs + oauth)
         oauth.append(("oauth_signature", self.signature(base)))
+        if _logger().isEnabledFor(10):  # the verifier stays out of logs
+            hidden = [v for k, v in oauth if k == "oauth_verifier"]
+            _debug("signature base string: %s", _redact(base, hidden))
 
         headers: dict[str, str] = {}
         if self.signature_type == "header":
@@ -1448,6 +1452,16 @@ _CACHE_FILES = {
 }
 
 
+def _rollback(conn: Any) -> None:
+    import sqlite3
+
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # the connection is closed next, which also rolls back
+
+
 class OAuthTokenCache:
     """Tokens in ``<path or ~/.flickr>/oauth-tokens.sqlite``.
 
@@ -1471,6 +1485,7 @@ class OAuthTokenCache:
         _require_text("api_key", api_key)
         self.api_key = api_key
         self.lookup_key = lookup_key or ""
+        self._default_path = path is None
         self.path = os.path.expanduser(os.fspath(path or "~/.flickr"))
         self.filename = os.path.join(self.path, self.FILENAME)
         self.busy_timeout = busy_timeout
@@ -1493,8 +1508,9 @@ class OAuthTokenCache:
         )
 
     def _tighten(self) -> None:
-        """Make the file 0600, and the directory 0700 when it holds
-        nothing but this cache (never a shared directory)."""
+        """Make the file 0600, and the directory 0700 when it is the
+        default ~/.flickr or holds nothing but this cache (so a shared
+        directory named in token_cache_location is never changed)."""
         import stat
 
         try:
@@ -1502,9 +1518,9 @@ class OAuthTokenCache:
             if stat.S_IMODE(st.st_mode) & 0o077:
                 os.chmod(self.filename, 0o600)
             st = os.stat(self.path)
-            if (
-                stat.S_IMODE(st.st_mode) & 0o077
-                and set(os.listdir(self.path)) <= _CACHE_FILES
+            if stat.S_IMODE(st.st_mode) & 0o077 and (
+                self._default_path
+                or set(os.listdir(self.path)) <= _CACHE_FILES
             ):
                 os.chmod(self.path, 0o700)
         except OSError as exc:
@@ -1551,21 +1567,23 @@ class OAuthTokenCache:
             conn.execute("COMMIT")
             return result
         except sqlite3.DatabaseError as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            _rollback(conn)
+            if type(exc) is sqlite3.OperationalError:  # locked, read-only
+                raise self._fail("write" if write else "read", exc) from exc
             raise TokenCacheError(
                 f"{self.filename!r} is not a usable token cache "
                 f"(SQLite: {exc}); it was left as it is",
                 self.filename,
             ) from exc
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            _rollback(conn)
             raise
         finally:
             conn.close()
 
     def _check_version(self, conn: Any, create: bool) -> bool:
+        """Create the schema (when writing) or check its version; false
+        when there is no table to read yet."""
         names = {
             row[0]
             for row in conn.execute(
@@ -2352,14 +2370,17 @@ def _dig(data: Any, *keys: str) -> Any:
     return data
 
 
+def _bad_reply(
+    endpoint: str, method: str, what: str, status: int = 200
+) -> ResponseError:
+    where = endpoint.split("?")[0]
+    return ResponseError(f"{method} at {where}: {what}", endpoint, status)
+
+
 def _checked_body(resp: Response, endpoint: str, method: str) -> bytes:
     if resp.status != 200:
-        raise ResponseError(
-            f"{method}: HTTP {resp.status} {resp.reason} from {endpoint} "
-            f"({_looks_like(resp.body)})",
-            endpoint,
-            resp.status,
-        )
+        what = f"HTTP {resp.status} {resp.reason} ({_looks_like(resp.body)})"
+        raise _bad_reply(endpoint, method, what, resp.status)
     return resp.body
 
 
@@ -2371,27 +2392,26 @@ def _decode_reply(body: bytes, fmt: str, method: str, endpoint: str) -> Any:
     return body if fmt == "rest" else root
 
 
+def _utf8(body: bytes, endpoint: str, method: str) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _bad_reply(endpoint, method, "reply is not UTF-8") from None
+
+
 def _parse_json(body: bytes, endpoint: str, method: str) -> dict[str, Any]:
     import json
 
-    try:
-        text = body.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        raise ResponseError(
-            f"{method}: reply is not UTF-8", endpoint, 200
-        ) from None
+    text = _utf8(body, endpoint, method).strip()
     if text.startswith("jsonFlickrApi(") and text.endswith(")"):
         text = text[len("jsonFlickrApi(") : -1]
     try:
         data = json.loads(text)
     except ValueError:
-        raise ResponseError(
-            f"{method}: expected JSON, got {_looks_like(body)}", endpoint, 200
-        ) from None
+        what = f"expected JSON, got {_looks_like(body)}"
+        raise _bad_reply(endpoint, method, what) from None
     if not isinstance(data, dict) or "stat" not in data:
-        raise ResponseError(
-            f"{method}: JSON reply has no 'stat'", endpoint, 200
-        )
+        raise _bad_reply(endpoint, method, "JSON reply has no 'stat'")
     if data["stat"] != "ok":
         code = data.get("code")
         raise FlickrAPIError(
@@ -2405,26 +2425,17 @@ def _parse_json(body: bytes, endpoint: str, method: str) -> dict[str, Any]:
 def _parse_xml(body: bytes, endpoint: str, method: str) -> Any:
     from xml.etree import ElementTree
 
+    text = _utf8(body, endpoint, method).lstrip()
+    if _looks_like(body) != "XML":
+        what = f"expected XML, got {_looks_like(body)}"
+        raise _bad_reply(endpoint, method, what)
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ResponseError(
-            f"{method}: reply is not UTF-8", endpoint, 200
-        ) from None
-    if not text.lstrip().startswith("<") or _looks_like(body) != "XML":
-        raise ResponseError(
-            f"{method}: expected XML, got {_looks_like(body)}", endpoint, 200
-        )
-    try:
-        root = ElementTree.fromstring(text.lstrip())
+        root = ElementTree.fromstring(text)
     except ElementTree.ParseError as exc:
-        raise ResponseError(
-            f"{method}: reply is not well-formed XML ({exc})", endpoint, 200
-        ) from None
+        what = f"reply is not well-formed XML ({exc})"
+        raise _bad_reply(endpoint, method, what) from None
     if root.tag != "rsp" or "stat" not in root.attrib:
-        raise ResponseError(
-            f"{method}: XML reply is not a Flickr <rsp>", endpoint, 200
-        )
+        raise _bad_reply(endpoint, method, "XML reply is not a Flickr <rsp>")
     if root.get("stat") != "ok":
         err = root.find("err")
         code = err.get("code") if err is not None else None
