@@ -719,6 +719,10 @@ class Transport:
                 req.full_url,
                 resp.status,
             )
+        if resp.length:  # read(amt) returns a short body without raising
+            import http.client
+
+            raise http.client.IncompleteRead(data, resp.length)
         return resp.status, resp.reason, resp.msg, data, resp.will_close
 
 
@@ -960,8 +964,11 @@ class OAuth1Client:
     ) -> bool:
         """Set clock_offset from the reply's Date; true when a retry may
         help.  ``problem`` asks that the body say timestamp_refused."""
-        if problem and b"timestamp_refused" not in resp.body[:4096]:
-            return False
+        if problem:
+            text = resp.body[:4096].decode("utf-8", "replace")
+            fields = dict(parse_qsl(text.strip(), keep_blank_values=True))
+            if fields.get("oauth_problem") != "timestamp_refused":
+                return False
         server = resp.server_time()
         if server is None:
             return False
