@@ -1,0 +1,3093 @@
+"""Tests for flickroauth, run against a stand-in Flickr on 127.0.0.1.
+
+The stand-in (``FakeFlickr``) plays Flickr's OAuth and REST endpoints at
+Flickr's paths. It rebuilds every signature from the raw request it
+received, with the small RFC 5849 implementation below (the ``ref_*``
+functions), written for these tests and never borrowed from the module
+under test; ``test_stand_in_*`` prove it on the published vectors first.
+
+Nothing here reaches any host but 127.0.0.1: an autouse fixture refuses
+every other address, and every server binds port 0 and stops by itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import email.utils
+import hashlib
+import hmac
+import html
+import http.server
+import json
+import logging
+import math
+import os
+import re
+import secrets
+import socket
+import sqlite3
+import stat
+import sys
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+import webbrowser
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import flickroauth as fo
+
+VECTORS_PATH = (
+    Path(__file__).resolve().parent.parent
+    / "shared"
+    / "vectors"
+    / "oauth1_published.json"
+)
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+PROXY_VARIABLES = (
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+)
+
+
+# --------------------------------------------------------------------------
+# An independent RFC 5849 (section 3.4) for the stand-in and the tests.
+# --------------------------------------------------------------------------
+
+UNRESERVED = frozenset(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+)
+
+
+def ref_encode(value):
+    """RFC 5849 3.6: UTF-8 bytes, each but the unreserved ones as %XX."""
+    if isinstance(value, str):
+        value = value.encode("utf-8")
+
+    return "".join(
+        chr(byte) if byte in UNRESERVED else f"%{byte:02X}" for byte in value
+    )
+
+
+def ref_form_decode(text):
+    """The (name, value) pairs of application/x-www-form-urlencoded text."""
+    pairs = []
+    for part in text.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            pairs.append(
+                (
+                    urllib.parse.unquote_plus(name),
+                    urllib.parse.unquote_plus(value),
+                )
+            )
+
+    return pairs
+
+
+def ref_parse_authorization(value):
+    """The pairs of an ``OAuth k="v", ...`` header (RFC 5849 3.5.1).
+
+    Returns None when the header is not an OAuth one or is malformed.
+    """
+    scheme, _, rest = value.strip().partition(" ")
+    if scheme.lower() != "oauth":
+        return None
+
+    pairs = []
+    for item in rest.split(","):
+        item = item.strip()
+        if not item:
+            continue
+
+        match = re.fullmatch(r'([^\s="]+)\s*=\s*"([^"]*)"', item)
+        if match is None:
+            return None
+
+        pairs.append(
+            (
+                urllib.parse.unquote(match.group(1)),
+                urllib.parse.unquote(match.group(2)),
+            )
+        )
+
+    return pairs
+
+
+def ref_authorization(pairs, realm=None):
+    """An Authorization header value for the pairs (RFC 5849 3.5.1)."""
+    items = []
+    if realm is not None:
+        items.append(f'realm="{realm}"')
+
+    items.extend(f'{ref_encode(n)}="{ref_encode(v)}"' for n, v in pairs)
+    return "OAuth " + ", ".join(items)
+
+
+def ref_base_string_uri(scheme, host, path):
+    """RFC 5849 3.4.1.2 from a scheme, a Host header and the request path."""
+    host = host.lower()
+    default_port = {"http": ":80", "https": ":443"}[scheme]
+    if host.endswith(default_port):
+        host = host[: -len(default_port)]
+
+    return "{}://{}{}".format(scheme, host, path or "/")
+
+
+def ref_normalize(pairs):
+    """RFC 5849 3.4.1.3.2: encode, sort by name then value, join."""
+    encoded = sorted((ref_encode(n), ref_encode(v)) for n, v in pairs)
+    return "&".join("{}={}".format(*pair) for pair in encoded)
+
+
+def ref_base_string(method, uri, pairs):
+    """RFC 5849 3.4.1.1: method, base string URI, normalized parameters."""
+    return "&".join(
+        (method.upper(), ref_encode(uri), ref_encode(ref_normalize(pairs)))
+    )
+
+
+def ref_hmac_sha1(base_string, consumer_secret, token_secret=""):
+    """RFC 5849 3.4.2, base64 of HMAC-SHA1 keyed with both secrets."""
+    key = ref_encode(consumer_secret or "") + "&"
+    key += ref_encode(token_secret or "")
+    digest = hmac.new(
+        key.encode("ascii"), base_string.encode("utf-8"), hashlib.sha1
+    ).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def ref_read_request(method, target, headers, body, scheme="http"):
+    """Everything RFC 5849 signs, read back from one raw HTTP request.
+
+    ``headers`` maps lower-case names to values. The parameters come from
+    the Authorization header (without realm), the query and a form body
+    (3.4.1.3.1); ``oauth_signature`` is set apart, duplicates are kept.
+    """
+    path, _, query = target.partition("?")
+    header_pairs = []
+    header = headers.get("authorization")
+    if header:
+        parsed = ref_parse_authorization(header)
+        if parsed is None:
+            raise ValueError("malformed Authorization header")
+
+        header_pairs = [(n, v) for n, v in parsed if n != "realm"]
+
+    query_pairs = ref_form_decode(query)
+    content_type = headers.get("content-type", "").split(";")[0]
+    body_pairs = []
+    if body and content_type.strip().lower() == (
+        "application/x-www-form-urlencoded"
+    ):
+        body_pairs = ref_form_decode(body.decode("utf-8", "replace"))
+
+    every = header_pairs + query_pairs + body_pairs
+    signed = [(n, v) for n, v in every if n != "oauth_signature"]
+    uri = ref_base_string_uri(scheme, headers.get("host", ""), path)
+    return {
+        "header": header_pairs,
+        "query": query_pairs,
+        "body": body_pairs,
+        "params": signed,
+        "signatures": [v for n, v in every if n == "oauth_signature"],
+        "uri": uri,
+        "base_string": ref_base_string(method, uri, signed),
+    }
+
+
+def ref_signature_matches(received, base_string, consumer_secret, secret):
+    """Constant-time check of a received HMAC-SHA1 signature."""
+    expected = ref_hmac_sha1(base_string, consumer_secret, secret)
+    return hmac.compare_digest(
+        expected.encode("ascii"),
+        received.encode("utf-8", "surrogateescape"),
+    )
+
+
+def ref_sign(
+    method,
+    url,
+    consumer_key,
+    consumer_secret,
+    token="",
+    token_secret="",
+    params=(),
+    extra_oauth=(),
+    clock_offset=0,
+):
+    """Sign a request the way a correct client would, for stand-in tests.
+
+    Returns (url, headers, body) with the OAuth parameters in the header
+    and ``params`` in a form body (or nothing for GET).
+    """
+    parts = urllib.parse.urlsplit(url)
+    oauth = [
+        ("oauth_consumer_key", consumer_key),
+        ("oauth_nonce", secrets.token_hex(16)),
+        ("oauth_signature_method", "HMAC-SHA1"),
+        ("oauth_timestamp", str(int(time.time() + clock_offset))),
+        ("oauth_version", "1.0"),
+    ]
+    if token:
+        oauth.append(("oauth_token", token))
+
+    oauth.extend(extra_oauth)
+    query = ref_form_decode(parts.query)
+    uri = ref_base_string_uri(parts.scheme, parts.netloc, parts.path)
+    base = ref_base_string(method, uri, oauth + query + list(params))
+    oauth.append(
+        ("oauth_signature", ref_hmac_sha1(base, consumer_secret, token_secret))
+    )
+    headers = {"Authorization": ref_authorization(oauth)}
+    body = None
+    if params:
+        body = "&".join(
+            f"{ref_encode(n)}={ref_encode(v)}" for n, v in params
+        ).encode("ascii")
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+
+    return url, headers, body
+
+
+# --------------------------------------------------------------------------
+# The published vectors.
+# --------------------------------------------------------------------------
+
+
+def _load_vectors():
+    try:
+        with open(VECTORS_PATH, encoding="utf-8") as file:
+            return json.load(file)
+
+    except FileNotFoundError:
+        return None
+
+
+VECTORS = _load_vectors()
+
+
+def vectors(kind, signature_method=None):
+    """pytest params, one per vector entry, each named after its entry."""
+    if VECTORS is None:
+        reason = f"published vectors not found at {VECTORS_PATH}"
+        return [pytest.param(None, marks=pytest.mark.skip(reason=reason))]
+
+    return [
+        pytest.param(entry, id=entry["name"])
+        for entry in VECTORS
+        if entry["kind"] == kind
+        and (
+            signature_method is None
+            or entry.get("signature_method") == signature_method
+        )
+    ]
+
+
+def vector_named(name):
+    """One vector entry by name; skips the test when the file is missing."""
+    if VECTORS is None:
+        pytest.skip(f"published vectors not found at {VECTORS_PATH}")
+
+    for entry in VECTORS:
+        if entry["name"] == name:
+            return entry
+
+    raise LookupError(name)
+
+
+def vector_raw_request(entry):
+    """The raw HTTP request a correct client sends for a vector entry."""
+    parts = urllib.parse.urlsplit(entry["url"])
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+
+    oauth = list(map(tuple, entry["oauth_params"]))
+    oauth.append(("oauth_signature", entry["expected_signature"]))
+    headers = {
+        "host": parts.netloc,
+        "authorization": ref_authorization(oauth, entry.get("realm")),
+    }
+    body = None
+    if entry.get("body") is not None:
+        body = entry["body"].encode("utf-8")
+        headers["content-type"] = entry["content_type"]
+
+    return parts.scheme, target, headers, body
+
+
+# --------------------------------------------------------------------------
+# The stand-in Flickr.
+# --------------------------------------------------------------------------
+
+Reply = collections.namedtuple(
+    "Reply", "status content_type body headers delay drop"
+)
+
+PERM_LEVELS = {"none": 0, "read": 1, "write": 2, "delete": 3}
+
+HTML_502 = (
+    b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>"
+    b"<body><h1>Bad Gateway</h1><p>The stand-in is having a bad day."
+    b"</p></body></html>\n"
+)
+
+
+def new_token():
+    """A token in the shape Flickr's have: 72157...-hex."""
+    return f"72157{secrets.randbelow(10**12):012d}-{secrets.token_hex(8)}"
+
+
+def hidden_input(name, value):
+    return (
+        f'<input type="hidden" name="{html.escape(name)}" '
+        f'value="{html.escape(value)}">\n'
+    )
+
+
+def reply(status, content_type, body, headers=(), delay=0.0, drop=False):
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+
+    return Reply(status, content_type, body, tuple(headers), delay, drop)
+
+
+def form_reply(status, pairs):
+    body = "&".join(f"{ref_encode(n)}={ref_encode(v)}" for n, v in pairs)
+    return reply(status, "text/plain; charset=utf-8", body)
+
+
+def html_reply(status, title, inner):
+    page = (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title></head>\n"
+        f"<body>\n{inner}\n</body></html>\n"
+    )
+    return reply(status, "text/html; charset=utf-8", page)
+
+
+def element(tag, text=None, children=(), **attrs):
+    node = ET.Element(tag, {k: str(v) for k, v in attrs.items()})
+    node.text = text
+    node.extend(children)
+    return node
+
+
+def element_to_json(node):
+    """Flickr's JSON shape: attributes as keys, text as ``_content``."""
+    out = dict(node.attrib)
+    for child in node:
+        value = element_to_json(child)
+        if child.tag not in out:
+            out[child.tag] = value
+        elif isinstance(out[child.tag], list):
+            out[child.tag].append(value)
+        else:
+            out[child.tag] = [out[child.tag], value]
+
+    if node.text is not None and node.text.strip():
+        out["_content"] = node.text
+
+    return out
+
+
+class _StandInServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    fake = None
+
+    def handle_error(self, request, client_address):
+        self.fake.errors.append(traceback.format_exc())
+
+
+class FakeFlickrHandler(http.server.BaseHTTPRequestHandler):
+    """Hands each raw request to the FakeFlickr and writes its reply."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "StandInFlickr/1.0"
+    timeout = 10
+
+    def log_message(self, format, *args):
+        self.server.fake.log.append(format % args)
+
+    def date_time_string(self, timestamp=None):
+        if timestamp is None:
+            timestamp = self.server.fake.now()
+
+        return email.utils.formatdate(timestamp, usegmt=True)
+
+    def do_GET(self):
+        self.answer()
+
+    def do_POST(self):
+        self.answer()
+
+    def answer(self):
+        fake = self.server.fake
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        answer = fake.handle(self.command, self.path, headers, body)
+        if answer.delay:
+            fake.stopping.wait(answer.delay)
+
+        if answer.drop:
+            self.close_connection = True
+            return
+
+        try:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(answer.body)))
+            for name, value in answer.headers:
+                self.send_header(name, value)
+
+            self.end_headers()
+            self.wfile.write(answer.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+class FakeFlickr:
+    """Flickr's OAuth and REST endpoints on 127.0.0.1, port 0.
+
+    State is plain attributes so tests can set the scene: ``clock_offset``
+    (seconds added to the stand-in's clock), ``deny`` (the user refuses at
+    the authorize page), ``pretend_host`` (sign as if the Host header
+    said this), ``consumers``, ``access_tokens``. ``script()`` queues
+    canned replies; ``requests`` records every request seen.
+    """
+
+    API_KEY = "stand-in-api-key"
+    API_SECRET = "stand-in-secret"
+    WINDOW = 300
+
+    def __init__(self):
+        self.consumers = {self.API_KEY: self.API_SECRET}
+        self.clock_offset = 0.0
+        self.deny = False
+        self.pretend_host = None
+        self.request_tokens = {}
+        self.callbacks = []
+        self.access_tokens = {}
+        self.nonces = set()
+        self.requests = []
+        self.scripted = []
+        self.log = []
+        self.errors = []
+        self.user = {
+            "nsid": "12345678@N01",
+            "username": "stand in user",
+            "fullname": "Zo\u00eb Stand-In",
+            "path_alias": "standin",
+        }
+        self.photos = {
+            "1": {"title": "Public sunset", "public": True},
+            "2": {"title": "Private notes", "public": False},
+        }
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.server = _StandInServer(("127.0.0.1", 0), FakeFlickrHandler)
+        self.server.fake = self
+        self.port = self.server.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+        )
+        self.thread.start()
+
+    def stop(self):
+        if self.stopping.is_set():
+            return
+
+        self.stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+    def now(self):
+        return time.time() + self.clock_offset
+
+    def url(self, path):
+        return self.base_url + path
+
+    # What tests use to set the scene and look back.
+
+    def script(
+        self,
+        path="/services/rest/",
+        status=502,
+        body=HTML_502,
+        content_type="text/html",
+        headers=(),
+        delay=0.0,
+        drop=False,
+        times=1,
+    ):
+        """Answer the next ``times`` requests under ``path`` like this."""
+        canned = reply(status, content_type, body, headers, delay, drop)
+        with self.lock:
+            self.scripted.extend([(path, canned)] * times)
+
+    def grant(self, perms="write", user=None):
+        """An access token the stand-in knows, as if a flow had run."""
+        token = new_token()
+        secret = secrets.token_hex(8)
+        with self.lock:
+            self.access_tokens[token] = {
+                "secret": secret,
+                "perms": perms,
+                "consumer": self.API_KEY,
+                "user": dict(user or self.user),
+                "revoked": False,
+            }
+
+        return token, secret
+
+    def revoke(self, token):
+        self.access_tokens[token]["revoked"] = True
+
+    def calls(self, flickr_method=None):
+        """Recorded REST requests, optionally of one Flickr method."""
+        return [
+            r
+            for r in self.requests
+            if r["path"] == "/services/rest/"
+            and (
+                flickr_method is None
+                or r.get("flickr_method") == flickr_method
+            )
+        ]
+
+    def at(self, path):
+        return [r for r in self.requests if r["path"] == path]
+
+    # The server side.
+
+    def handle(self, method, target, headers, body):
+        record = {
+            "method": method,
+            "target": target,
+            "path": urllib.parse.urlsplit(target).path,
+            "headers": headers,
+            "body": body,
+            "time": time.time(),
+        }
+        with self.lock:
+            self.requests.append(record)
+            for index, (prefix, canned) in enumerate(self.scripted):
+                if record["path"].startswith(prefix):
+                    del self.scripted[index]
+                    record["scripted"] = True
+                    return canned
+
+        routes = {
+            "/services/oauth/request_token": self.request_token,
+            "/services/oauth/authorize": self.authorize,
+            "/services/oauth/access_token": self.access_token,
+            "/services/rest/": self.rest,
+            "/services/rest": self.rest,
+        }
+        route = routes.get(record["path"])
+        if route is None:
+            return html_reply(404, "Not found", "<p>Page not found.</p>")
+
+        return route(record)
+
+    def read_signed(self, record):
+        """Parse the OAuth side of a request into the record."""
+        headers = dict(record["headers"])
+        if self.pretend_host is not None:
+            headers["host"] = self.pretend_host
+
+        read = ref_read_request(
+            record["method"], record["target"], headers, record["body"]
+        )
+        record.update(read)
+        record["oauth"] = {
+            n: v for n, v in read["params"] if n.startswith("oauth_")
+        }
+        record["nonce"] = record["oauth"].get("oauth_nonce")
+        return read
+
+    def check_oauth(self, record, required, secret_of):
+        """Check a token endpoint request; return a refusal or None."""
+        try:
+            read = self.read_signed(record)
+        except ValueError:
+            return self.problem(record, 400, "parameter_rejected")
+
+        oauth = record["oauth"]
+        names = [n for n, _ in read["params"] if n.startswith("oauth_")]
+        if len(read["signatures"]) > 1 or len(names) != len(set(names)):
+            return self.problem(record, 400, "parameter_rejected")
+
+        needed = [
+            "oauth_consumer_key",
+            "oauth_signature_method",
+            "oauth_timestamp",
+            "oauth_nonce",
+        ] + list(required)
+        absent = [n for n in needed if n not in oauth]
+        if not read["signatures"]:
+            absent.insert(0, "oauth_signature")
+
+        if absent:
+            return self.problem(
+                record,
+                400,
+                "parameter_absent",
+                [("oauth_parameters_absent", "&".join(absent))],
+            )
+
+        consumer_secret = self.consumers.get(oauth["oauth_consumer_key"])
+        if consumer_secret is None:
+            return self.problem(record, 401, "consumer_key_unknown")
+
+        if oauth["oauth_signature_method"] != "HMAC-SHA1":
+            return self.problem(record, 400, "signature_method_rejected")
+
+        if oauth.get("oauth_version", "1.0") != "1.0":
+            return self.problem(record, 400, "version_rejected")
+
+        refusal = self.check_timestamp(record, oauth["oauth_timestamp"])
+        if refusal is not None:
+            return refusal
+
+        token_secret = secret_of(oauth.get("oauth_token"))
+        if token_secret is None:
+            return self.problem(record, 401, "token_rejected")
+
+        if not ref_signature_matches(
+            read["signatures"][0],
+            read["base_string"],
+            consumer_secret,
+            token_secret,
+        ):
+            return self.problem(
+                record,
+                401,
+                "signature_invalid",
+                [("debug_sbs", read["base_string"])],
+            )
+
+        nonce = (oauth["oauth_consumer_key"], oauth["oauth_nonce"])
+        with self.lock:
+            if nonce in self.nonces:
+                return self.problem(record, 401, "nonce_used")
+
+            self.nonces.add(nonce)
+
+        return None
+
+    def check_timestamp(self, record, timestamp):
+        now = int(self.now())
+        if not timestamp.isdigit() or abs(int(timestamp) - now) > self.WINDOW:
+            window = f"{now - self.WINDOW}-{now + self.WINDOW}"
+            return self.problem(
+                record,
+                401,
+                "timestamp_refused",
+                [("oauth_acceptable_timestamps", window)],
+            )
+
+        return None
+
+    def problem(self, record, status, problem, extra=()):
+        record["problem"] = problem
+        return form_reply(status, [("oauth_problem", problem)] + list(extra))
+
+    def request_token(self, record):
+        refusal = self.check_oauth(
+            record, ["oauth_callback"], lambda token: ""
+        )
+        if refusal is not None:
+            return refusal
+
+        callback = record["oauth"]["oauth_callback"]
+        scheme = urllib.parse.urlsplit(callback).scheme
+        if callback != "oob" and scheme not in ("http", "https"):
+            return self.problem(record, 400, "parameter_rejected")
+
+        token = new_token()
+        secret = secrets.token_hex(8)
+        with self.lock:
+            self.callbacks.append(callback)
+            self.request_tokens[token] = {
+                "secret": secret,
+                "callback": callback,
+                "consumer": record["oauth"]["oauth_consumer_key"],
+                "verifier": None,
+                "perms": None,
+            }
+
+        return form_reply(
+            200,
+            [
+                ("oauth_callback_confirmed", "true"),
+                ("oauth_token", token),
+                ("oauth_token_secret", secret),
+            ],
+        )
+
+    def authorize(self, record):
+        """Flickr's consent page: GET shows it, POST is the user's answer.
+
+        The page submits itself, so a headless browser needs no clicks.
+        """
+        if record["method"] == "POST":
+            fields = dict(ref_form_decode(record["body"].decode("ascii")))
+        else:
+            fields = dict(ref_form_decode(record["target"].partition("?")[2]))
+
+        token = fields.get("oauth_token", "")
+        perms = fields.get("perms", "")
+        pending = self.request_tokens.get(token)
+        if pending is None:
+            return html_reply(
+                400, "Oops", "<p>Oops! The OAuth token is not valid.</p>"
+            )
+
+        if perms not in ("read", "write", "delete"):
+            return html_reply(
+                400, "Oops", "<p>Oops! Those permissions are not valid.</p>"
+            )
+
+        if record["method"] != "POST":
+            return html_reply(
+                200,
+                "Stand-in Flickr: authorize",
+                f"<p>The app would like {html.escape(perms)} access "
+                "to your account.</p>\n"
+                '<form method="post" action="/services/oauth/authorize">\n'
+                + hidden_input("oauth_token", token)
+                + hidden_input("perms", perms)
+                + '<button type="submit">OK, I\'ll authorize it</button>\n'
+                "</form>\n<script>document.forms[0].submit();</script>",
+            )
+
+        callback = pending["callback"]
+        if self.deny:
+            if callback == "oob":
+                return html_reply(
+                    200, "Refused", "<p>You did not authorize the app.</p>"
+                )
+
+            answer = [
+                ("oauth_token", token),
+                ("oauth_problem", "user_refused"),
+            ]
+        else:
+            if callback == "oob":
+                verifier = "-".join(
+                    f"{secrets.randbelow(1000):03d}" for _ in range(3)
+                )
+            else:
+                verifier = secrets.token_hex(8)
+
+            with self.lock:
+                pending["verifier"] = verifier
+                pending["perms"] = perms
+
+            if callback == "oob":
+                return html_reply(
+                    200,
+                    "Stand-in Flickr: your code",
+                    '<p>Enter this code in the app: <span id="verifier">'
+                    f"{verifier}</span></p>",
+                )
+
+            answer = [("oauth_token", token), ("oauth_verifier", verifier)]
+
+        joiner = "&" if "?" in callback else "?"
+        location = callback + joiner + urllib.parse.urlencode(answer)
+        return reply(
+            302,
+            "text/html; charset=utf-8",
+            f'<a href="{html.escape(location)}">continue</a>',
+            [("Location", location)],
+        )
+
+    def access_token(self, record):
+        def secret_of(token):
+            pending = self.request_tokens.get(token)
+            return None if pending is None else pending["secret"]
+
+        refusal = self.check_oauth(
+            record, ["oauth_token", "oauth_verifier"], secret_of
+        )
+        if refusal is not None:
+            return refusal
+
+        oauth = record["oauth"]
+        with self.lock:
+            pending = self.request_tokens.get(oauth["oauth_token"])
+            if pending is None:
+                return self.problem(record, 401, "token_rejected")
+
+            if pending["verifier"] is None or not hmac.compare_digest(
+                pending["verifier"].encode(),
+                oauth["oauth_verifier"].encode("utf-8", "surrogateescape"),
+            ):
+                return self.problem(record, 401, "verifier_invalid")
+
+            del self.request_tokens[oauth["oauth_token"]]
+
+        token, secret = self.grant(pending["perms"])
+        user = self.user
+        return form_reply(
+            200,
+            [
+                ("fullname", user["fullname"]),
+                ("oauth_token", token),
+                ("oauth_token_secret", secret),
+                ("user_nsid", user["nsid"]),
+                ("username", user["username"]),
+            ],
+        )
+
+    def rest(self, record):
+        """Flickr's REST endpoint: XML, JSON or JSONP; errors as stat=fail."""
+        try:
+            read = self.read_signed(record)
+        except ValueError:
+            return self.rest_fail(record, {}, 96, "Invalid signature")
+
+        params = collections.OrderedDict()
+        for name, value in read["query"] + read["body"]:
+            if name != "oauth_signature":
+                params[name] = value
+
+        record["params"] = params
+        record["flickr_method"] = params.get("method")
+        oauth = dict(read["header"]) if read["header"] else params
+        record["perms"] = "none"
+        key = oauth.get("oauth_consumer_key") or params.get("api_key")
+        if not key:
+            return self.rest_fail(
+                record, params, 100, "Invalid API Key (Key has invalid format)"
+            )
+
+        if key not in self.consumers:
+            return self.rest_fail(
+                record, params, 100, "Invalid API Key (Key not found)"
+            )
+
+        grant = None
+        if read["signatures"]:
+            token = oauth.get("oauth_token")
+            secret = ""
+            if token:
+                grant = self.access_tokens.get(token)
+                if grant is None or grant["revoked"]:
+                    record["problem"] = "token_rejected"
+                    return self.rest_fail(
+                        record, params, 98, "Invalid auth token"
+                    )
+
+                secret = grant["secret"]
+
+            if oauth.get("oauth_signature_method") != "HMAC-SHA1" or not (
+                ref_signature_matches(
+                    read["signatures"][0],
+                    read["base_string"],
+                    self.consumers[key],
+                    secret,
+                )
+            ):
+                record["problem"] = "signature_invalid"
+                return self.rest_fail(record, params, 96, "Invalid signature")
+
+            timestamp = oauth.get("oauth_timestamp", "")
+            if self.check_timestamp(record, timestamp) is not None:
+                return self.rest_fail(record, params, 96, "Invalid signature")
+
+            nonce = (key, oauth.get("oauth_nonce"))
+            with self.lock:
+                if nonce in self.nonces:
+                    record["problem"] = "nonce_used"
+                    return self.rest_fail(
+                        record, params, 96, "Invalid signature"
+                    )
+
+                self.nonces.add(nonce)
+
+            if grant is not None:
+                record["perms"] = grant["perms"]
+
+        handler = getattr(
+            self, "m_" + str(params.get("method")).replace(".", "_"), None
+        )
+        if handler is None:
+            return self.rest_fail(
+                record,
+                params,
+                112,
+                'Method "{}" not found'.format(params.get("method")),
+            )
+
+        result = handler(record, params, grant)
+        if isinstance(result, tuple):
+            return self.rest_fail(record, params, *result)
+
+        return self.rest_ok(params, result)
+
+    def needs(self, record, perms):
+        if PERM_LEVELS[record["perms"]] >= PERM_LEVELS[perms]:
+            return None
+
+        return (
+            99,
+            "Insufficient permissions. Method requires {} privileges; "
+            "{} granted.".format(perms, record["perms"]),
+        )
+
+    def m_flickr_test_login(self, record, params, grant):
+        refusal = self.needs(record, "read")
+        if refusal is not None:
+            return refusal
+
+        user = grant["user"]
+        return [
+            element(
+                "user",
+                children=[element("username", user["username"])],
+                id=user["nsid"],
+                path_alias=user["path_alias"],
+            )
+        ]
+
+    def m_flickr_test_echo(self, record, params, grant):
+        return [
+            element(name, value)
+            for name, value in params.items()
+            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", name)
+        ]
+
+    def m_flickr_auth_oauth_checkToken(self, record, params, grant):
+        checked = self.access_tokens.get(params.get("oauth_token", ""))
+        if checked is None or checked["revoked"]:
+            return (98, "Invalid auth token")
+
+        user = checked["user"]
+        return [
+            element(
+                "oauth",
+                children=[
+                    element("token", params["oauth_token"]),
+                    element("perms", checked["perms"]),
+                    element(
+                        "user",
+                        nsid=user["nsid"],
+                        username=user["username"],
+                        fullname=user["fullname"],
+                    ),
+                ],
+            )
+        ]
+
+    def m_flickr_photos_getInfo(self, record, params, grant):
+        photo_id = params.get("photo_id", "")
+        photo = self.photos.get(photo_id)
+        if photo is None:
+            return (1, "Photo not found")
+
+        if not photo["public"] and self.needs(record, "read") is not None:
+            return (1, "Photo not found")
+
+        return [
+            element(
+                "photo",
+                children=[
+                    element("title", photo["title"]),
+                    element("owner", nsid=self.user["nsid"]),
+                ],
+                id=photo_id,
+                ispublic=int(photo["public"]),
+            )
+        ]
+
+    def m_flickr_photos_setMeta(self, record, params, grant):
+        return self.needs(record, "write") or []
+
+    def m_flickr_photos_delete(self, record, params, grant):
+        return self.needs(record, "delete") or []
+
+    def rest_ok(self, params, children):
+        rsp = element("rsp", children=children, stat="ok")
+        return self.rest_reply(params, rsp)
+
+    def rest_fail(self, record, params, code, message):
+        record["error_code"] = code
+        rsp = element(
+            "rsp",
+            children=[element("err", code=code, msg=message)],
+            stat="fail",
+        )
+        return self.rest_reply(params, rsp)
+
+    def rest_reply(self, params, rsp):
+        if params.get("format") != "json":
+            body = '<?xml version="1.0" encoding="utf-8" ?>\n'
+            body += ET.tostring(rsp, encoding="unicode") + "\n"
+            return reply(200, "text/xml; charset=utf-8", body)
+
+        if rsp.get("stat") == "ok":
+            data = element_to_json(rsp)
+            data = {k: v for k, v in data.items() if k != "stat"}
+            data["stat"] = "ok"
+        else:
+            err = rsp.find("err")
+            data = {
+                "stat": "fail",
+                "code": int(err.get("code")),
+                "message": err.get("msg"),
+            }
+
+        text = json.dumps(data, ensure_ascii=False)
+        if params.get("nojsoncallback") != "1":
+            text = f"jsonFlickrApi({text})"
+
+        return reply(200, "application/json; charset=utf-8", text)
+
+
+# --------------------------------------------------------------------------
+# Fixtures and helpers shared by the tests.
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch, tmp_path):
+    """Refuse every address but loopback, and keep HOME in tmp_path.
+
+    Yields the list of refused hosts; a test whose code tried to reach
+    one fails at teardown even when the code swallowed the error.
+    """
+    refused = []
+    real_getaddrinfo = socket.getaddrinfo
+    real_connect = socket.socket.connect
+
+    def is_loopback(host):
+        if isinstance(host, bytes):
+            host = host.decode("ascii", "replace")
+
+        return host is None or host in LOOPBACK_HOSTS
+
+    def getaddrinfo(host, *args, **kwargs):
+        if not is_loopback(host):
+            refused.append(host)
+            raise socket.gaierror(
+                socket.EAI_NONAME, f"tests reach 127.0.0.1 only, not {host!r}"
+            )
+
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def connect(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and (
+            not is_loopback(address[0])
+        ):
+            refused.append(address[0])
+            raise ConnectionRefusedError(
+                f"tests reach 127.0.0.1 only, not {address[0]!r}"
+            )
+
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    yield refused
+
+    assert refused == [], "the code tried to reach a host other than loopback"
+
+
+@pytest.fixture
+def fake():
+    server = FakeFlickr()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+    broken = [e for e in server.errors if "ConnectionResetError" not in e]
+    assert broken == [], "the stand-in itself failed:\n" + "\n".join(broken)
+
+
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def fetch(url, data=None, headers=None, timeout=10):
+    """GET (or POST ``data``) a 127.0.0.1 URL: (status, final url, text)."""
+    host = urllib.parse.urlsplit(url).hostname
+    if host != "127.0.0.1":
+        raise AssertionError(f"the tests visit 127.0.0.1 only, not {url!r}")
+
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with OPENER.open(request, timeout=timeout) as response:
+            text = response.read().decode("utf-8")
+            return response.status, response.geturl(), text
+
+    except urllib.error.HTTPError as error:
+        with error:
+            text = error.read().decode("utf-8", "replace")
+            return error.code, error.geturl(), text
+
+
+def play_user(url):
+    """Be the person in the browser: open the authorize URL, say yes.
+
+    Submits the consent form as a browser would and follows the redirect;
+    returns (status, final url, page text) of the last page.
+    """
+    status, page_url, page = fetch(url)
+    assert status == 200, page
+
+    form = re.search(r'<form method="post" action="([^"]*)"', page)
+    assert form is not None, page
+
+    fields = re.findall(
+        r'<input type="hidden" name="([^"]*)" value="([^"]*)"', page
+    )
+    data = urllib.parse.urlencode(
+        [(html.unescape(n), html.unescape(v)) for n, v in fields]
+    ).encode("ascii")
+    action = urllib.parse.urljoin(page_url, html.unescape(form.group(1)))
+    return fetch(action, data)
+
+
+def verifier_on(page):
+    match = re.search(r'<span id="verifier">([^<]+)</span>', page)
+    assert match is not None, page
+    return match.group(1)
+
+
+def signed_fetch(fake, method, path, **kwargs):
+    """A hand-signed request to the stand-in, made with ``ref_sign``."""
+    url, headers, body = ref_sign(method, fake.url(path), **kwargs)
+    if method == "POST" and body is None:
+        body = b""
+
+    return fetch(url, data=body, headers=headers)
+
+
+# --------------------------------------------------------------------------
+# The stand-in proves its own RFC 5849 on the published vectors.
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry", vectors("request", "HMAC-SHA1"))
+def test_stand_in_verifies_published_request(entry):
+    scheme, target, headers, body = vector_raw_request(entry)
+
+    read = ref_read_request(entry["method"], target, headers, body, scheme)
+
+    assert read["uri"] == entry["expected_base_string_uri"]
+    assert (
+        ref_normalize(read["params"])
+        == (entry["expected_normalized_parameters"])
+    )
+    assert read["base_string"] == entry["expected_signature_base_string"]
+    assert read["signatures"] == [entry["expected_signature"]]
+    assert ref_signature_matches(
+        read["signatures"][0],
+        read["base_string"],
+        entry["consumer_secret"],
+        entry["token_secret"],
+    )
+
+
+@pytest.mark.parametrize("entry", vectors("request", "HMAC-SHA1"))
+def test_stand_in_refuses_a_tampered_published_request(entry):
+    scheme, target, headers, body = vector_raw_request(entry)
+    read = ref_read_request(entry["method"], target, headers, body, scheme)
+
+    tampered = ref_base_string(
+        entry["method"], read["uri"], read["params"] + [("x", "1")]
+    )
+    assert not ref_signature_matches(
+        read["signatures"][0],
+        tampered,
+        entry["consumer_secret"],
+        entry["token_secret"],
+    )
+    assert not ref_signature_matches(
+        read["signatures"][0],
+        read["base_string"],
+        (entry["consumer_secret"] or "") + "x",
+        entry["token_secret"],
+    )
+
+
+def test_stand_in_rfc_published_signature_is_the_erratum_one():
+    entry = vector_named("rfc5849-3.4.1.1-base-string-example")
+
+    base = entry["expected_signature_base_string"]
+    secrets_ = entry["consumer_secret"], entry["token_secret"]
+
+    assert ref_hmac_sha1(base, *secrets_) == "r6/TJjbCOr97/+UU0NsvSne7s5g="
+    assert ref_hmac_sha1(base, *secrets_) != entry["published_signature"]
+
+
+@pytest.mark.parametrize("entry", vectors("hmac_sha1_primitive"))
+def test_stand_in_hmac_primitive(entry):
+    got = ref_hmac_sha1(
+        entry["base_string"], entry["consumer_secret"], entry["token_secret"]
+    )
+
+    assert got == entry["expected_signature"]
+
+
+@pytest.mark.parametrize("entry", vectors("percent_encoding"))
+def test_stand_in_percent_encoding(entry):
+    for raw, encoded in entry["cases"]:
+        assert ref_encode(raw) == encoded, raw
+
+
+@pytest.mark.parametrize("entry", vectors("normalize_parameters"))
+def test_stand_in_normalize(entry):
+    for form, normalized in entry["cases"]:
+        assert ref_normalize(ref_form_decode(form)) == normalized, form
+
+
+@pytest.mark.parametrize("entry", vectors("base_string"))
+def test_stand_in_base_string(entry):
+    parts = urllib.parse.urlsplit(entry["url"])
+    uri = ref_base_string_uri(parts.scheme, parts.netloc, parts.path)
+
+    got = ref_base_string(
+        entry["method"], uri, ref_form_decode(entry["params_form"])
+    )
+
+    assert got == entry["expected_signature_base_string"]
+
+
+# --------------------------------------------------------------------------
+# The stand-in behaves as Flickr does.
+# --------------------------------------------------------------------------
+
+
+def test_stand_in_oauth_dance_with_a_hand_signed_client(fake):
+    status, _, text = signed_fetch(
+        fake,
+        "POST",
+        "/services/oauth/request_token",
+        consumer_key=fake.API_KEY,
+        consumer_secret=fake.API_SECRET,
+        extra_oauth=[("oauth_callback", "oob")],
+    )
+    assert status == 200, text
+    answer = dict(ref_form_decode(text))
+    assert answer["oauth_callback_confirmed"] == "true"
+
+    token = answer["oauth_token"]
+    authorize = fake.url(
+        f"/services/oauth/authorize?oauth_token={token}&perms=write"
+    )
+    status, _, page = play_user(authorize)
+    assert status == 200
+    verifier = verifier_on(page)
+
+    status, _, text = signed_fetch(
+        fake,
+        "POST",
+        "/services/oauth/access_token",
+        consumer_key=fake.API_KEY,
+        consumer_secret=fake.API_SECRET,
+        token=token,
+        token_secret=answer["oauth_token_secret"],
+        extra_oauth=[("oauth_verifier", verifier)],
+    )
+    assert status == 200, text
+    assert "user_nsid=12345678%40N01" in text.split("&")
+    access = dict(ref_form_decode(text))
+    assert access["fullname"] == fake.user["fullname"]
+    assert fake.access_tokens[access["oauth_token"]]["perms"] == "write"
+
+    status, _, text = signed_fetch(
+        fake,
+        "POST",
+        "/services/rest/",
+        consumer_key=fake.API_KEY,
+        consumer_secret=fake.API_SECRET,
+        token=access["oauth_token"],
+        token_secret=access["oauth_token_secret"],
+        params=[
+            ("method", "flickr.test.login"),
+            ("format", "json"),
+            ("nojsoncallback", "1"),
+        ],
+    )
+    assert json.loads(text)["user"]["id"] == "12345678@N01"
+
+
+def test_stand_in_refuses_a_bad_signature_with_its_base_string(fake):
+    status, _, text = signed_fetch(
+        fake,
+        "POST",
+        "/services/oauth/request_token",
+        consumer_key=fake.API_KEY,
+        consumer_secret="not-the-secret",
+        extra_oauth=[("oauth_callback", "oob")],
+    )
+
+    assert status == 401
+    answer = dict(ref_form_decode(text))
+    assert answer["oauth_problem"] == "signature_invalid"
+    seen = fake.at("/services/oauth/request_token")[-1]
+    assert answer["debug_sbs"] == seen["base_string"]
+    assert answer["debug_sbs"].startswith(
+        "POST&" + ref_encode(fake.url("/services/oauth/request_token")) + "&"
+    )
+
+
+@pytest.mark.parametrize(
+    ("offset", "problem"),
+    [(20 * 60, "timestamp_refused"), (-20 * 60, "timestamp_refused")],
+)
+def test_stand_in_refuses_a_skewed_clock(fake, offset, problem):
+    fake.clock_offset = offset
+
+    status, _, text = signed_fetch(
+        fake,
+        "POST",
+        "/services/oauth/request_token",
+        consumer_key=fake.API_KEY,
+        consumer_secret=fake.API_SECRET,
+        extra_oauth=[("oauth_callback", "oob")],
+    )
+
+    assert status == 401
+    assert dict(ref_form_decode(text))["oauth_problem"] == problem
+
+
+def test_stand_in_date_header_follows_its_own_clock(fake):
+    fake.clock_offset = 20 * 60
+
+    request = urllib.request.Request(fake.url("/nowhere"))
+    try:
+        OPENER.open(request, timeout=5)
+    except urllib.error.HTTPError as error:
+        with error:
+            date = email.utils.parsedate_to_datetime(error.headers["Date"])
+
+    assert abs(date.timestamp() - (time.time() + 20 * 60)) < 5
+
+
+def test_stand_in_refuses_a_replayed_nonce(fake):
+    url, headers, body = ref_sign(
+        "POST",
+        fake.url("/services/oauth/request_token"),
+        fake.API_KEY,
+        fake.API_SECRET,
+        extra_oauth=[("oauth_callback", "oob")],
+    )
+
+    first = fetch(url, data=body or b"", headers=headers)
+    second = fetch(url, data=body or b"", headers=headers)
+
+    assert first[0] == 200
+    assert second[0] == 401
+    assert dict(ref_form_decode(second[2]))["oauth_problem"] == "nonce_used"
+
+
+def test_stand_in_rest_errors_in_xml_json_and_jsonp(fake):
+    token, secret = fake.grant("read")
+    common = {
+        "consumer_key": fake.API_KEY,
+        "consumer_secret": fake.API_SECRET,
+        "token": token,
+    }
+
+    _, _, xml_text = signed_fetch(
+        fake,
+        "POST",
+        "/services/rest/",
+        token_secret="wrong",
+        params=[("method", "flickr.test.login")],
+        **common,
+    )
+    _, _, json_text = signed_fetch(
+        fake,
+        "POST",
+        "/services/rest/",
+        token_secret=secret,
+        params=[
+            ("method", "flickr.photos.setMeta"),
+            ("format", "json"),
+            ("nojsoncallback", "1"),
+        ],
+        **common,
+    )
+    _, _, jsonp_text = signed_fetch(
+        fake,
+        "POST",
+        "/services/rest/",
+        token_secret=secret,
+        params=[("method", "flickr.photos.getInfo"), ("format", "json")],
+        **common,
+    )
+
+    err = ET.fromstring(xml_text.encode()).find("err")
+    assert (err.get("code"), err.get("msg")) == ("96", "Invalid signature")
+    assert json.loads(json_text)["code"] == 99
+    assert jsonp_text.startswith("jsonFlickrApi({")
+    assert json.loads(jsonp_text[len("jsonFlickrApi(") : -1])["code"] == 1
+
+
+def test_stand_in_plays_scripted_failures(fake):
+    fake.script(status=502)
+
+    status, _, page = fetch(fake.url("/services/rest/?method=x"))
+    again, _, _ = fetch(fake.url("/services/rest/?method=x"))
+
+    assert status == 502
+    assert "Bad Gateway" in page
+    assert again == 200
+
+
+# --------------------------------------------------------------------------
+# Helpers for the tests of the module.
+# --------------------------------------------------------------------------
+
+MODULE_FILE = str(Path(fo.__file__).resolve())
+
+TLS_CLIENT_HELLO = (
+    bytes.fromhex("160301002e0100002a0303")
+    + bytes(range(32))
+    + bytes.fromhex("000002002f0100")
+)
+
+
+def make_flickr(fake, tmp_path=None, **kwargs):
+    """A FlickrAPI aimed at the stand-in; tokens under tmp_path or RAM."""
+    if tmp_path is None:
+        kwargs.setdefault("store_token", False)
+    else:
+        kwargs.setdefault("token_cache_location", str(tmp_path / "tokens"))
+
+    flickr = fo.FlickrAPI(fake.API_KEY, fake.API_SECRET, **kwargs)
+    flickr.set_base_url(fake.base_url)
+    return flickr
+
+
+def granted(fake, perms="write"):
+    """A FlickrAccessToken the stand-in knows, as a finished flow leaves."""
+    token, secret = fake.grant(perms)
+    user = fake.user
+    return fo.FlickrAccessToken(
+        token,
+        secret,
+        perms,
+        user["fullname"],
+        user["username"],
+        user["nsid"],
+    )
+
+
+def disk_token(fake, tmp_path, lookup_key=""):
+    """What a fresh OAuthTokenCache reads from the test's token file."""
+    cache = fo.OAuthTokenCache(
+        fake.API_KEY, lookup_key, str(tmp_path / "tokens")
+    )
+    return cache.token
+
+
+def poke(port, data):
+    """Send raw bytes to 127.0.0.1:port, half-close, return the reply."""
+    chunks = []
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        if data:
+            sock.sendall(data)
+
+        sock.shutdown(socket.SHUT_WR)
+        while True:
+            try:
+                chunk = sock.recv(4096)
+            except (ConnectionResetError, socket.timeout):
+                break
+
+            if not chunk:
+                break
+
+            chunks.append(chunk)
+
+    return b"".join(chunks)
+
+
+def send_strays(port):
+    """What browsers and the network throw at a local port, and a fake."""
+    host = b"Host: 127.0.0.1:%d\r\n" % port
+    return [
+        poke(port, b"GET /favicon.ico HTTP/1.1\r\n" + host + b"\r\n"),
+        poke(
+            port, b"GET / HTTP/1.1\r\n" + host + b"Purpose: prefetch\r\n\r\n"
+        ),
+        poke(port, b"\x00\xff\xfe not http at all \r\n\r\n"),
+        poke(port, TLS_CLIENT_HELLO),
+        poke(port, b""),
+        poke(
+            port,
+            b"GET /?oauth_token=another-flow&oauth_verifier=stolen "
+            b"HTTP/1.1\r\n" + host + b"\r\n",
+        ),
+    ]
+
+
+def assert_port_closed(port):
+    """Nothing listens on the port any more, and it can be bound again."""
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
+        probe.listen(1)
+    finally:
+        probe.close()
+
+
+def callback_port_for(fake, authorize_url):
+    query = dict(ref_form_decode(urllib.parse.urlsplit(authorize_url).query))
+    callback = fake.request_tokens[query["oauth_token"]]["callback"]
+    return urllib.parse.urlsplit(callback).port
+
+
+class BrowserUser:
+    """Stands in for ``webbrowser``: the person says yes at Flickr.
+
+    ``before(url)`` runs first (stray requests, say); ``act=False`` is a
+    person who walked away. Errors are kept for the test to show.
+    """
+
+    def __init__(self, before=None, act=True):
+        self.before = before
+        self.act = act
+        self.opened = []
+        self.pages = []
+        self.errors = []
+
+    def open(self, url, new=0, autoraise=True):
+        self.opened.append(url)
+        if not self.act:
+            return True
+
+        try:
+            if self.before is not None:
+                self.before(url)
+
+            self.pages.append(play_user(url))
+        except Exception:
+            self.errors.append(traceback.format_exc())
+            raise
+
+        return True
+
+
+def use_browser(monkeypatch, user):
+    for name in ("open", "open_new", "open_new_tab"):
+        monkeypatch.setattr(webbrowser, name, user.open)
+
+
+class TerminalUser:
+    """Stands in for standing input: reads the URL the program showed,
+    visits it, and types the code Flickr shows."""
+
+    def __init__(self, capsys):
+        self.capsys = capsys
+        self.shown = ""
+        self.typed = []
+
+    def readline(self, *args):
+        captured = self.capsys.readouterr()
+        self.shown += captured.out + captured.err
+        match = re.search(
+            r"http://127\.0\.0\.1:\d+/services/oauth/authorize\?\S+",
+            self.shown,
+        )
+        if match is None:
+            return ""
+
+        _, _, page = play_user(match.group(0))
+        self.typed.append(verifier_on(page))
+        return self.typed[-1] + "\n"
+
+
+def client_request_timeout(elapsed, limit):
+    assert elapsed < limit, f"took {elapsed:.1f} s, the timeout was ignored"
+
+
+# --------------------------------------------------------------------------
+# RFC 5849 in the module: every published vector is a case of its own.
+# --------------------------------------------------------------------------
+
+
+def signed_pairs(entry):
+    """Body and oauth_* pairs: what signature_base_string takes."""
+    pairs = list(map(tuple, entry["body_params_signed"]))
+    return pairs + list(map(tuple, entry["oauth_params"]))
+
+
+@pytest.mark.parametrize("entry", vectors("request"))
+def test_vector_base_string_uri(entry):
+    assert (
+        fo.base_string_uri(entry["url"]) == entry["expected_base_string_uri"]
+    )
+
+
+@pytest.mark.parametrize("entry", vectors("request"))
+def test_vector_normalized_parameters(entry):
+    pairs = list(map(tuple, entry["query_params"])) + signed_pairs(entry)
+
+    got = fo.normalized_parameters(pairs)
+
+    assert got == entry["expected_normalized_parameters"]
+
+
+@pytest.mark.parametrize("entry", vectors("request"))
+def test_vector_signature_base_string(entry):
+    got = fo.signature_base_string(
+        entry["method"], entry["url"], signed_pairs(entry)
+    )
+
+    assert got == entry["expected_signature_base_string"]
+
+
+@pytest.mark.parametrize("entry", vectors("request"))
+def test_vector_signing_key(entry):
+    got = fo.signing_key(
+        entry["consumer_secret"] or "", entry["token_secret"] or ""
+    )
+
+    assert got == entry["expected_signing_key"]
+
+
+@pytest.mark.parametrize("entry", vectors("request", "HMAC-SHA1"))
+def test_vector_hmac_sha1_signature(entry):
+    got = fo.hmac_sha1_signature(
+        entry["expected_signature_base_string"],
+        entry["consumer_secret"] or "",
+        entry["token_secret"] or "",
+    )
+
+    assert got == entry["expected_signature"]
+
+
+@pytest.mark.parametrize("entry", vectors("request", "HMAC-SHA256"))
+def test_vector_hmac_sha256_signature(entry):
+    got = fo.hmac_sha256_signature(
+        entry["expected_signature_base_string"],
+        entry["consumer_secret"] or "",
+        entry["token_secret"] or "",
+    )
+
+    assert got == entry["expected_signature"]
+
+
+@pytest.mark.parametrize("entry", vectors("request", "PLAINTEXT"))
+def test_vector_plaintext_signature(entry):
+    got = fo.plaintext_signature(
+        entry["consumer_secret"] or "", entry["token_secret"] or ""
+    )
+
+    assert got == entry["expected_signature"]
+
+
+def client_vectors():
+    """HMAC-SHA1 https vectors whose oauth_* set is what a client sends:
+    consumer key, nonce, method, timestamp, version 1.0, maybe a token,
+    callback or verifier."""
+    usual = {
+        "oauth_consumer_key",
+        "oauth_nonce",
+        "oauth_signature_method",
+        "oauth_timestamp",
+        "oauth_version",
+        "oauth_token",
+        "oauth_callback",
+        "oauth_verifier",
+    }
+    picked = []
+    for param in vectors("request", "HMAC-SHA1"):
+        entry = param.values[0]
+        if entry is None:
+            return [param]
+
+        oauth = dict(map(tuple, entry["oauth_params"]))
+        if (
+            entry["url"].startswith("https://")
+            and set(oauth) <= usual
+            and oauth.get("oauth_version") == "1.0"
+            and oauth["oauth_timestamp"].isdigit()
+        ):
+            picked.append(param)
+
+    return picked
+
+
+@pytest.mark.parametrize("entry", client_vectors())
+def test_vector_through_oauth1client_sign(entry):
+    oauth = dict(map(tuple, entry["oauth_params"]))
+    extra = [
+        (n, oauth[n])
+        for n in ("oauth_callback", "oauth_verifier")
+        if n in oauth
+    ]
+    client = fo.OAuth1Client(
+        oauth["oauth_consumer_key"],
+        entry["consumer_secret"],
+        oauth.get("oauth_token"),
+        entry["token_secret"] or "",
+        nonce_factory=lambda: oauth["oauth_nonce"],
+        clock=lambda: int(oauth["oauth_timestamp"]) + 0.75,
+    )
+
+    signed = client.sign(
+        entry["method"],
+        entry["url"],
+        list(map(tuple, entry["body_params_signed"])) or None,
+        oauth_extra=extra or None,
+    )
+
+    header = dict(ref_parse_authorization(signed.headers["Authorization"]))
+    assert header["oauth_signature"] == entry["expected_signature"]
+    assert header["oauth_nonce"] == oauth["oauth_nonce"]
+    assert header["oauth_timestamp"] == oauth["oauth_timestamp"]
+    if entry.get("body") is not None:
+        assert signed.body == entry["body"].encode("ascii")
+
+
+@pytest.mark.parametrize("entry", vectors("hmac_sha1_primitive"))
+def test_vector_hmac_primitive(entry):
+    got = fo.hmac_sha1_signature(
+        entry["base_string"], entry["consumer_secret"], entry["token_secret"]
+    )
+
+    assert got == entry["expected_signature"]
+
+
+@pytest.mark.parametrize("entry", vectors("percent_encoding"))
+def test_vector_percent_encoding(entry):
+    for raw, encoded in entry["cases"]:
+        assert fo.percent_encode(raw) == encoded, raw
+        assert fo.percent_encode(raw.encode("utf-8")) == encoded, raw
+
+
+@pytest.mark.parametrize("entry", vectors("normalize_parameters"))
+def test_vector_normalize_table(entry):
+    for form, normalized in entry["cases"]:
+        assert fo.normalized_parameters(ref_form_decode(form)) == normalized
+
+
+@pytest.mark.parametrize("entry", vectors("base_string"))
+def test_vector_concatenate(entry):
+    got = fo.signature_base_string(
+        entry["method"], entry["url"], ref_form_decode(entry["params_form"])
+    )
+
+    assert got == entry["expected_signature_base_string"]
+    assert got != entry["published_base_string"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTP://EXAMPLE.COM:80/r%20v/X?id=123", "http://example.com/r%20v/X"),
+        ("https://www.example.net:8080/?q=1", "https://www.example.net:8080/"),
+        ("https://Example.COM:443", "https://example.com/"),
+        ("http://example.com:443/a#frag", "http://example.com:443/a"),
+        (
+            "http://127.0.0.1:8080/services/rest/",
+            "http://127.0.0.1:8080/services/rest/",
+        ),
+    ],
+    ids=[
+        "rfc5849-3.4.1.2-first",
+        "rfc5849-3.4.1.2-second",
+        "default-https-port-empty-path",
+        "https-port-kept-on-http",
+        "loopback-stand-in",
+    ],
+)
+def test_base_string_uri_rules(url, expected):
+    assert fo.base_string_uri(url) == expected
+
+
+def test_normalized_parameters_keeps_duplicates_sorted_by_value():
+    pairs = [("a", "z"), ("a", "b"), ("a", "b"), ("A", "c")]
+
+    assert fo.normalized_parameters(pairs) == "A=c&a=b&a=b&a=z"
+    assert (
+        fo.normalized_parameters(dict([("b", "2"), ("a", "1")])) == "a=1&b=2"
+    )
+
+
+def test_signature_base_string_query_plus_is_a_space():
+    base = fo.signature_base_string(
+        "get", "https://example.com/p?q=a+b&r=%2B", [("s", "c d")]
+    )
+
+    assert base == (
+        "GET&https%3A%2F%2Fexample.com%2Fp&q%3Da%2520b%26r%3D%252B%26s%3Dc%2520d"
+    )
+
+
+def test_authorization_header_encodes_values_and_puts_realm_first():
+    value = fo.authorization_header(
+        [("oauth_consumer_key", "k y"), ("oauth_signature", "a+b/c=")],
+        realm="Photos",
+    )
+
+    assert value.startswith('OAuth realm="Photos", ')
+    assert 'oauth_signature="a%2Bb%2Fc%3D"' in value
+    assert ref_parse_authorization(value) == [
+        ("realm", "Photos"),
+        ("oauth_consumer_key", "k y"),
+        ("oauth_signature", "a+b/c="),
+    ]
+
+
+# --------------------------------------------------------------------------
+# The client: nonce, timestamp, where the parameters go, transport rules.
+# --------------------------------------------------------------------------
+
+
+def test_nonce_has_128_bits_and_never_repeats():
+    nonces = [fo.generate_nonce() for _ in range(500)]
+
+    assert len(set(nonces)) == len(nonces)
+    alphabet = set("".join(nonces))
+    if alphabet <= set("0123456789abcdef"):
+        bits_per_char = 4
+    else:
+        bits_per_char = math.log2(len(UNRESERVED))
+
+    assert min(len(n) for n in nonces) * bits_per_char >= 128
+    assert all(ref_encode(n) == n for n in nonces), "nonce needs encoding"
+
+
+def test_timestamp_is_whole_seconds_now():
+    stamp = fo.generate_timestamp()
+
+    assert stamp.isdigit()
+    assert abs(int(stamp) - time.time()) < 5
+
+
+def test_nonce_and_clock_are_injectable():
+    client = fo.OAuth1Client(
+        "key",
+        "secret",
+        nonce_factory=lambda: "pinned-nonce",
+        clock=lambda: 1300000000.99,
+    )
+
+    signed = client.sign("GET", "https://api.example.com/services/rest/")
+
+    header = dict(ref_parse_authorization(signed.headers["Authorization"]))
+    assert header["oauth_nonce"] == "pinned-nonce"
+    assert header["oauth_timestamp"] == "1300000000"
+
+
+@pytest.mark.parametrize("signature_type", ["header", "query", "body"])
+def test_each_signature_type_verifies_at_the_stand_in(fake, signature_type):
+    client = fo.OAuth1Client(
+        fake.API_KEY, fake.API_SECRET, signature_type=signature_type
+    )
+
+    response = client.request(
+        "POST",
+        fake.url("/services/rest/"),
+        [
+            ("method", "flickr.test.echo"),
+            ("format", "json"),
+            ("nojsoncallback", "1"),
+            ("greeting", "h\u00e9llo w+rld"),
+        ],
+    )
+
+    assert response.status == 200
+    data = json.loads(response.body)
+    assert data["stat"] == "ok", data
+    assert data["greeting"]["_content"] == "h\u00e9llo w+rld"
+    seen = fake.calls("flickr.test.echo")[-1]
+    where = {
+        "header": seen["header"],
+        "query": seen["query"],
+        "body": seen["body"],
+    }
+    carrying = [
+        k
+        for k, v in where.items()
+        if any(n == "oauth_signature" for n, _ in v)
+    ]
+    assert carrying == [signature_type]
+
+
+def test_flickr_calls_sign_in_the_authorization_header(fake):
+    flickr = make_flickr(fake, token=granted(fake))
+
+    flickr.test.login()
+
+    seen = fake.calls("flickr.test.login")[-1]
+    assert seen["headers"]["authorization"].startswith("OAuth ")
+    assert [n for n, _ in seen["header"]].count("oauth_signature") == 1
+    assert not any(
+        n.startswith("oauth_") for n, _ in seen["query"] + seen["body"]
+    )
+    assert seen["method"] == "POST"
+
+
+def test_every_request_has_a_fresh_nonce_and_integer_timestamp(fake):
+    flickr = make_flickr(fake, token=granted(fake))
+
+    for number in range(10):
+        flickr.test.echo(n=str(number))
+
+    seen = fake.calls("flickr.test.echo")
+    nonces = [r["nonce"] for r in seen]
+    assert len(set(nonces)) == 10
+    for record in seen:
+        stamp = record["oauth"]["oauth_timestamp"]
+        assert stamp.isdigit()
+        assert abs(int(stamp) - record["time"]) < 5
+
+
+def test_user_agent_names_flickroauth_and_its_version(fake):
+    flickr = make_flickr(fake)
+
+    flickr.test.echo()
+
+    agent = fake.calls()[-1]["headers"]["user-agent"]
+    assert "flickroauth" in agent
+    assert fo.__version__ in agent
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://flickr.example.invalid/services/rest/",
+        "http://api.flickr.com.example.invalid:80/services/rest/",
+        "ftp://flickr.example.invalid/",
+    ],
+)
+def test_plain_http_refused_unless_loopback(loopback_only, url):
+    client = fo.OAuth1Client("key", "secret")
+
+    with pytest.raises((ValueError, fo.FlickrError)):
+        client.request("GET", url)
+
+    with pytest.raises((ValueError, fo.FlickrError)):
+        fo.Transport().request("GET", url)
+
+    assert loopback_only == [], "it tried to connect before refusing"
+
+
+def test_plain_http_to_localhost_is_allowed(fake):
+    flickr = make_flickr(fake)
+    flickr.set_base_url(f"http://localhost:{fake.port}")
+
+    rsp = flickr.test.echo(format="parsed-json", word="hi")
+
+    assert rsp["word"]["_content"] == "hi"
+    assert fake.calls()[-1]["headers"]["host"] == f"localhost:{fake.port}"
+
+
+def test_base_url_to_a_remote_http_host_is_refused(loopback_only):
+    flickr = fo.FlickrAPI("key", "secret", store_token=False)
+
+    with pytest.raises((ValueError, fo.FlickrError)):
+        flickr.set_base_url("http://flickr.example.invalid")
+
+    assert loopback_only == []
+
+
+def test_default_endpoints_are_flickrs_https_urls():
+    assert fo.FlickrAPI.REQUEST_TOKEN_URL == (
+        "https://www.flickr.com/services/oauth/request_token"
+    )
+    assert fo.FlickrAPI.AUTHORIZE_URL == (
+        "https://www.flickr.com/services/oauth/authorize"
+    )
+    assert fo.FlickrAPI.ACCESS_TOKEN_URL == (
+        "https://www.flickr.com/services/oauth/access_token"
+    )
+    assert fo.FlickrAPI.REST_URL == "https://api.flickr.com/services/rest/"
+    assert fo.FlickrAPI.UPLOAD_URL == "https://up.flickr.com/services/upload/"
+    assert (
+        fo.FlickrAPI.REPLACE_URL == "https://up.flickr.com/services/replace/"
+    )
+
+
+def test_set_base_url_points_all_six_endpoints(fake):
+    flickr = make_flickr(fake)
+
+    assert flickr.REST_URL == fake.url("/services/rest/")
+    assert flickr.UPLOAD_URL == fake.url("/services/upload/")
+    assert flickr.REPLACE_URL == fake.url("/services/replace/")
+    assert flickr.REQUEST_TOKEN_URL == fake.url(
+        "/services/oauth/request_token"
+    )
+    assert flickr.AUTHORIZE_URL == fake.url("/services/oauth/authorize")
+    assert flickr.ACCESS_TOKEN_URL == fake.url("/services/oauth/access_token")
+    assert fo.FlickrAPI.REST_URL.startswith("https://api.flickr.com/")
+
+
+def test_endpoints_overridable_on_a_subclass(fake):
+    class Local(fo.FlickrAPI):
+        REST_URL = fake.url("/services/rest/")
+
+    flickr = Local(fake.API_KEY, fake.API_SECRET, store_token=False)
+
+    assert (
+        flickr.test.echo(format="parsed-json", a="1")["a"]["_content"] == "1"
+    )
+
+
+def test_constructor_timeout_bounds_a_call(fake):
+    flickr = make_flickr(fake, timeout=0.5)
+    fake.script(status=200, delay=5)
+
+    started = time.monotonic()
+    with pytest.raises(fo.RequestTimeout) as caught:
+        flickr.test.echo()
+
+    client_request_timeout(time.monotonic() - started, 3)
+    assert isinstance(caught.value, fo.TransportError)
+    assert isinstance(caught.value, fo.FlickrError)
+
+
+def test_per_call_timeout_bounds_a_call(fake):
+    flickr = make_flickr(fake)
+    fake.script(status=200, delay=5)
+
+    started = time.monotonic()
+    with pytest.raises(fo.RequestTimeout):
+        flickr.test.echo(timeout=0.5)
+
+    client_request_timeout(time.monotonic() - started, 3)
+
+
+def test_oauth1client_timeouts(fake):
+    fake.script(status=200, delay=5, times=2)
+    url = fake.url("/services/rest/")
+
+    started = time.monotonic()
+    with pytest.raises(fo.RequestTimeout):
+        fo.OAuth1Client(fake.API_KEY, fake.API_SECRET, timeout=0.5).request(
+            "POST", url, [("method", "flickr.test.echo")]
+        )
+
+    with pytest.raises(fo.RequestTimeout):
+        fo.OAuth1Client(fake.API_KEY, fake.API_SECRET).request(
+            "POST", url, [("method", "flickr.test.echo")], timeout=0.5
+        )
+
+    client_request_timeout(time.monotonic() - started, 5)
+
+
+def test_connection_refused_is_a_transport_error(fake):
+    flickr = make_flickr(fake)
+    fake.stop()
+
+    with pytest.raises(fo.TransportError) as caught:
+        flickr.test.echo()
+
+    assert not isinstance(caught.value, fo.RequestTimeout)
+    assert caught.value.url.startswith(fake.url("/services/rest/"))
+
+
+# --------------------------------------------------------------------------
+# The OAuth endpoints, and how their refusals reach the caller.
+# --------------------------------------------------------------------------
+
+
+def test_request_token_passes_oob_and_urls_through(fake):
+    flickr = make_flickr(fake)
+
+    flickr.get_request_token(oauth_callback="oob")
+    flickr.get_request_token(oauth_callback="https://app.example/back?x=1")
+
+    assert fake.callbacks == ["oob", "https://app.example/back?x=1"]
+
+
+def test_auth_url_names_token_and_perms(fake):
+    flickr = make_flickr(fake)
+    flickr.get_request_token(oauth_callback="oob")
+
+    url = flickr.auth_url(perms="delete")
+
+    parts = urllib.parse.urlsplit(url)
+    query = dict(ref_form_decode(parts.query))
+    assert url.startswith(fake.url("/services/oauth/authorize?"))
+    assert query["perms"] == "delete"
+    assert query["oauth_token"] in fake.request_tokens
+
+
+@pytest.mark.parametrize("perms", ["admin", "READ", "", "read,write"])
+def test_auth_url_refuses_unknown_perms(fake, perms):
+    flickr = make_flickr(fake)
+    flickr.get_request_token(oauth_callback="oob")
+
+    with pytest.raises(ValueError):
+        flickr.auth_url(perms=perms)
+
+
+def test_wrong_secret_gives_signature_invalid_with_debug_sbs(fake):
+    flickr = fo.FlickrAPI(fake.API_KEY, "not-the-secret", store_token=False)
+    flickr.set_base_url(fake.base_url)
+
+    with pytest.raises(fo.OAuthError) as caught:
+        flickr.get_request_token(oauth_callback="oob")
+
+    error = caught.value
+    seen = fake.at("/services/oauth/request_token")[-1]
+    assert error.status == 401
+    assert error.oauth_problem == "signature_invalid"
+    assert error.debug_sbs == seen["base_string"]
+    assert error.base_string == seen["base_string"]
+    assert error.mismatch_at is None
+    assert error.endpoint == fake.url("/services/oauth/request_token")
+    assert "not-the-secret" not in str(error)
+    assert isinstance(error, fo.FlickrError)
+
+
+def test_base_string_mismatch_is_located(fake):
+    fake.pretend_host = "www.flickr.com"
+    flickr = make_flickr(fake)
+
+    with pytest.raises(fo.OAuthError) as caught:
+        flickr.get_request_token(oauth_callback="oob")
+
+    error = caught.value
+    prefix = os.path.commonprefix([error.base_string, error.debug_sbs])
+    assert error.oauth_problem == "signature_invalid"
+    assert "127.0.0.1" in error.base_string
+    assert "www.flickr.com" in error.debug_sbs
+    assert error.mismatch_at == len(prefix)
+
+
+def test_unknown_consumer_key(fake):
+    flickr = fo.FlickrAPI("some-other-key", fake.API_SECRET, store_token=False)
+    flickr.set_base_url(fake.base_url)
+
+    with pytest.raises(fo.OAuthError) as caught:
+        flickr.get_request_token(oauth_callback="oob")
+
+    assert caught.value.oauth_problem == "consumer_key_unknown"
+
+
+def test_reused_nonce_is_refused(fake):
+    client = fo.OAuth1Client(
+        fake.API_KEY, fake.API_SECRET, nonce_factory=lambda: "same-nonce"
+    )
+    url = fake.url("/services/oauth/request_token")
+    client.fetch_request_token(url, callback="oob")
+
+    with pytest.raises(fo.OAuthError) as caught:
+        client.fetch_request_token(url, callback="oob")
+
+    assert caught.value.oauth_problem == "nonce_used"
+
+
+def test_unknown_request_token_is_rejected_and_verifier_hidden(fake):
+    flickr = make_flickr(fake)
+    flickr.get_request_token(oauth_callback="oob")
+    fake.request_tokens.clear()
+
+    with pytest.raises(fo.OAuthError) as caught:
+        flickr.get_access_token("871-349-562")
+
+    assert caught.value.oauth_problem == "token_rejected"
+    assert "871-349-562" not in str(caught.value)
+
+
+def test_wrong_verifier_is_refused_and_not_echoed(fake):
+    flickr = make_flickr(fake)
+    flickr.get_request_token(oauth_callback="oob")
+    play_user(flickr.auth_url("read"))
+
+    with pytest.raises(fo.OAuthError) as caught:
+        flickr.get_access_token("999-888-777")
+
+    error = caught.value
+    assert error.oauth_problem == "verifier_invalid"
+    for text in (str(error), error.debug_sbs or "", error.base_string or ""):
+        assert "999-888-777" not in text
+    assert flickr.token_cache.token is None
+
+
+@pytest.mark.parametrize("skew", [20 * 60, -20 * 60], ids=["ahead", "behind"])
+def test_skewed_server_clock_is_followed(fake, skew):
+    fake.clock_offset = skew
+    flickr = make_flickr(fake)
+
+    flickr.get_request_token(oauth_callback="oob")
+
+    problems = [
+        r.get("problem") for r in fake.at("/services/oauth/request_token")
+    ]
+    assert problems == ["timestamp_refused", None]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ("oauth_token=t&oauth_token_secret=s", 200),
+        ("oauth_callback_confirmed=true&oauth_token=t", 200),
+        ("oauth_callback_confirmed=true&oauth_token_secret=s", 200),
+        ("", 200),
+        ("<html><body>Sign in to Yahoo</body></html>", 200),
+        (b"oauth_token=\xff\xfe&oauth_token_secret=s", 200),
+        (
+            "oauth_callback_confirmed=true&oauth_token=t&oauth_token=u"
+            "&oauth_token_secret=s",
+            200,
+        ),
+    ],
+    ids=[
+        "callback-not-confirmed",
+        "no-secret",
+        "no-token",
+        "empty-body",
+        "html-page",
+        "not-utf8",
+        "token-twice",
+    ],
+)
+def test_malformed_request_token_reply_is_a_response_error(fake, body, status):
+    fake.script(
+        path="/services/oauth/request_token",
+        status=status,
+        body=body,
+        content_type="text/plain",
+    )
+    flickr = make_flickr(fake)
+
+    with pytest.raises(fo.ResponseError) as caught:
+        flickr.get_request_token(oauth_callback="oob")
+
+    assert caught.value.status == status
+    assert isinstance(caught.value, fo.FlickrError)
+
+
+def test_request_token_endpoint_5xx_is_a_flickr_error_with_status(fake):
+    fake.script(path="/services/oauth/request_token", status=502)
+    flickr = make_flickr(fake)
+
+    with pytest.raises(fo.FlickrError) as caught:
+        flickr.get_request_token(oauth_callback="oob")
+
+    assert caught.value.status == 502
+
+
+def test_access_token_reply_without_user_nsid_stores_nothing(fake, tmp_path):
+    flickr = make_flickr(fake, tmp_path)
+    flickr.get_request_token(oauth_callback="oob")
+    _, _, page = play_user(flickr.auth_url("read"))
+    fake.script(
+        path="/services/oauth/access_token",
+        status=200,
+        body="oauth_token=t&oauth_token_secret=s&username=u",
+        content_type="text/plain",
+    )
+
+    with pytest.raises(fo.ResponseError):
+        flickr.get_access_token(verifier_on(page))
+
+    assert flickr.token_cache.token is None
+    assert disk_token(fake, tmp_path) is None
+
+
+# --------------------------------------------------------------------------
+# The local callback server.
+# --------------------------------------------------------------------------
+
+
+def test_callback_server_survives_strays_then_takes_its_callback(
+    caplog, capsys
+):
+    caplog.set_level(logging.DEBUG)
+
+    with fo.CallbackServer() as server:
+        port = server.port
+        assert server.url == f"http://127.0.0.1:{port}/"
+        server.expect("the-right-token")
+        idle = socket.create_connection(("127.0.0.1", port), timeout=5)
+        try:
+            strays = send_strays(port)
+            status, _, page = fetch(
+                server.url + "?oauth_token=the-right-token"
+                "&oauth_verifier=5d1b96a26b494074"
+            )
+            verifier = server.wait(timeout=10)
+        finally:
+            idle.close()
+
+    assert verifier == "5d1b96a26b494074"
+    assert status == 200
+    assert "close" in page.lower()
+    assert not strays[-1].startswith(b"HTTP/1.0 200"), "took another flow"
+    assert_port_closed(port)
+    captured = capsys.readouterr()
+    for text in (caplog.text, captured.err, captured.out):
+        assert "5d1b96a26b494074" not in text
+        assert "stolen" not in text
+
+
+def test_callback_server_refusal_becomes_authorization_denied():
+    with fo.CallbackServer() as server:
+        server.expect("tok")
+        status, _, page = fetch(
+            server.url + "?oauth_token=tok&oauth_problem=user_refused"
+        )
+
+        with pytest.raises(fo.AuthorizationDenied) as caught:
+            server.wait(timeout=5)
+
+    assert status == 200
+    assert "close" in page.lower()
+    assert isinstance(caught.value, fo.FlickrError)
+    assert_port_closed(server.port)
+
+
+def test_callback_without_verifier_is_a_denial():
+    with fo.CallbackServer() as server:
+        server.expect("tok")
+        fetch(server.url + "?oauth_token=tok")
+
+        with pytest.raises(fo.AuthorizationDenied):
+            server.wait(timeout=5)
+
+
+def test_callback_wait_times_out():
+    with fo.CallbackServer() as server:
+        server.expect("tok")
+        started = time.monotonic()
+
+        with pytest.raises(fo.CallbackTimeout) as caught:
+            server.wait(timeout=0.3)
+
+    assert time.monotonic() - started < 3
+    assert caught.value.timeout == pytest.approx(0.3)
+    assert "timed out" in str(caught.value)
+    assert isinstance(caught.value, fo.FlickrError)
+    assert_port_closed(server.port)
+
+
+def test_callback_server_close_releases_the_port():
+    server = fo.CallbackServer()
+    port = server.port
+
+    server.close()
+    server.close()
+
+    assert_port_closed(port)
+
+
+# --------------------------------------------------------------------------
+# The whole flows: browser with the local callback, and out of band.
+# --------------------------------------------------------------------------
+
+
+def test_browser_flow_end_to_end(fake, tmp_path, monkeypatch, caplog, capsys):
+    caplog.set_level(logging.DEBUG)
+    user = BrowserUser(
+        before=lambda url: send_strays(callback_port_for(fake, url))
+    )
+    use_browser(monkeypatch, user)
+    flickr = make_flickr(fake, tmp_path)
+
+    flickr.authenticate_via_browser(perms="write", timeout=20)
+
+    assert user.errors == []
+    assert len(user.opened) == 1
+    opened = urllib.parse.urlsplit(user.opened[0])
+    assert user.opened[0].startswith(fake.url("/services/oauth/authorize?"))
+    assert dict(ref_form_decode(opened.query))["perms"] == "write"
+    status, final_url, page = user.pages[0]
+    assert status == 200
+    assert "close" in page.lower()
+
+    callback = urllib.parse.urlsplit(fake.callbacks[-1])
+    assert callback.hostname == "127.0.0.1"
+    assert_port_closed(callback.port)
+
+    token = flickr.token_cache.token
+    assert token.token in fake.access_tokens
+    assert fake.access_tokens[token.token]["perms"] == "write"
+    assert token.access_level == "write"
+    assert token.user_nsid == "12345678@N01"
+    assert token.username == fake.user["username"]
+    assert token.fullname == fake.user["fullname"]
+    assert disk_token(fake, tmp_path) == token
+
+    again = make_flickr(fake, tmp_path)
+    assert again.token_valid("write") is True
+    login = again.test.login(format="parsed-json")
+    assert login["user"]["id"] == "12345678@N01"
+
+
+def test_browser_flow_logs_no_secret(
+    fake, tmp_path, monkeypatch, caplog, capsys
+):
+    caplog.set_level(logging.DEBUG)
+    use_browser(monkeypatch, BrowserUser())
+    flickr = make_flickr(fake, tmp_path)
+
+    flickr.authenticate_via_browser(perms="read", timeout=20)
+    flickr.test.login()
+
+    exchange = fake.at("/services/oauth/access_token")[-1]
+    verifier = exchange["oauth"]["oauth_verifier"]
+    token = flickr.token_cache.token
+    captured = capsys.readouterr()
+    assert caplog.text, "expected DEBUG logging from flickroauth"
+    for text in (caplog.text, captured.err, captured.out):
+        assert fake.API_SECRET not in text
+        assert token.token_secret not in text
+        assert verifier not in text, "the verifier shows in the log"
+
+
+def test_browser_flow_skipped_when_token_already_valid(
+    fake, tmp_path, monkeypatch
+):
+    user = BrowserUser()
+    use_browser(monkeypatch, user)
+    flickr = make_flickr(fake, tmp_path)
+    flickr.token_cache.token = granted(fake, "delete")
+
+    flickr.authenticate_via_browser(perms="write", timeout=20)
+
+    assert user.opened == []
+    assert fake.at("/services/oauth/request_token") == []
+
+
+def test_browser_flow_denied(fake, tmp_path, monkeypatch):
+    fake.deny = True
+    use_browser(monkeypatch, BrowserUser())
+    flickr = make_flickr(fake, tmp_path)
+
+    with pytest.raises(fo.AuthorizationDenied):
+        flickr.authenticate_via_browser(perms="read", timeout=20)
+
+    assert flickr.token_cache.token is None
+    assert fake.at("/services/oauth/access_token") == []
+    assert_port_closed(urllib.parse.urlsplit(fake.callbacks[-1]).port)
+
+
+def test_browser_flow_times_out_when_nobody_comes_back(
+    fake, tmp_path, monkeypatch
+):
+    user = BrowserUser(act=False)
+    use_browser(monkeypatch, user)
+    flickr = make_flickr(fake, tmp_path)
+    started = time.monotonic()
+
+    with pytest.raises(fo.CallbackTimeout):
+        flickr.authenticate_via_browser(perms="read", timeout=0.5)
+
+    assert time.monotonic() - started < 5
+    assert len(user.opened) == 1
+    assert_port_closed(urllib.parse.urlsplit(fake.callbacks[-1]).port)
+
+
+def test_console_flow_reads_the_verifier_from_stdin(
+    fake, tmp_path, monkeypatch, capsys
+):
+    def no_server(*args, **kwargs):
+        raise AssertionError("the out-of-band flow started a local server")
+
+    monkeypatch.setattr(fo, "CallbackServer", no_server)
+    terminal = TerminalUser(capsys)
+    monkeypatch.setattr(sys, "stdin", terminal)
+    flickr = make_flickr(fake, tmp_path)
+
+    flickr.authenticate_console(perms="delete")
+
+    assert fake.callbacks == ["oob"]
+    assert len(terminal.typed) == 1
+    token = flickr.token_cache.token
+    assert token.access_level == "delete"
+    assert fake.access_tokens[token.token]["perms"] == "delete"
+    assert disk_token(fake, tmp_path) == token
+
+
+def test_console_flow_with_no_code_typed(fake, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", _EmptyInput())
+    flickr = make_flickr(fake, tmp_path)
+
+    with pytest.raises(fo.FlickrError):
+        flickr.authenticate_console(perms="read")
+
+    assert flickr.token_cache.token is None
+
+
+class _EmptyInput:
+    def readline(self, *args):
+        return ""
+
+
+# --------------------------------------------------------------------------
+# Tokens and their caches.
+# --------------------------------------------------------------------------
+
+FLICKRAPI_SCHEMA = (
+    "CREATE TABLE oauth_cache_db_version (version int not null)",
+    "CREATE TABLE oauth_tokens ("
+    " api_key varchar(64) not null,"
+    " lookup_key varchar(64) not null default '',"
+    " oauth_token varchar(64) not null,"
+    " oauth_token_secret varchar(64) not null,"
+    " access_level varchar(6) not null,"
+    " fullname varchar(255) not null,"
+    " username varchar(255) not null,"
+    " user_nsid varchar(64) not null,"
+    " PRIMARY KEY(api_key, lookup_key))",
+)
+
+
+def write_flickrapi_file(directory, rows):
+    """A token file as flickrapi 2.x leaves it, built by raw SQL."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    filename = directory / "oauth-tokens.sqlite"
+    conn = sqlite3.connect(str(filename))
+    try:
+        with conn:
+            for statement in FLICKRAPI_SCHEMA:
+                conn.execute(statement)
+
+            conn.execute(
+                "INSERT INTO oauth_cache_db_version (version) VALUES (?)",
+                ("1",),
+            )
+            conn.executemany(
+                "INSERT INTO oauth_tokens VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+    finally:
+        conn.close()
+
+    return filename
+
+
+def read_like_flickrapi(filename, api_key, lookup_key):
+    conn = sqlite3.connect(str(filename))
+    try:
+        version = conn.execute(
+            "SELECT version FROM oauth_cache_db_version"
+        ).fetchall()
+        row = conn.execute(
+            "SELECT oauth_token, oauth_token_secret, access_level, "
+            "fullname, username, user_nsid FROM oauth_tokens "
+            "WHERE api_key=? and lookup_key=?",
+            (api_key, lookup_key),
+        ).fetchone()
+        columns = conn.execute("PRAGMA table_info(oauth_tokens)").fetchall()
+    finally:
+        conn.close()
+
+    return version, row, columns
+
+
+def test_access_token_repr_hides_the_secret():
+    token = fo.FlickrAccessToken(
+        "72157-abc", "s3cr3t-value", "write", "Zo\u00eb", "zoe", "1@N01"
+    )
+
+    assert "s3cr3t-value" not in repr(token)
+    assert "s3cr3t-value" not in str(token)
+    assert "72157-abc" in repr(token)
+
+
+def test_access_token_dict_round_trip():
+    token = fo.FlickrAccessToken(
+        "72157-abc", "s3cr3t", "delete", "Zo\u00eb", "zoe", "1@N01"
+    )
+
+    data = token.to_dict()
+
+    assert data["token_secret"] == "s3cr3t"
+    assert fo.FlickrAccessToken.from_dict(data) == token
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_simple_token_cache():
+    cache = fo.SimpleTokenCache()
+    token = fo.FlickrAccessToken("t", "s", "read")
+
+    assert cache.token is None
+    cache.token = token
+    assert cache.token == token
+    del cache.token
+    assert cache.token is None
+    cache.token = token
+    cache.forget()
+    assert cache.token is None
+
+
+def test_oauth_token_cache_round_trip_and_modes(tmp_path):
+    where = tmp_path / "fresh" / "flickr"
+    cache = fo.OAuthTokenCache("key-1", "", str(where))
+    token = fo.FlickrAccessToken(
+        "72157-abc", "s3cr3t", "write", "Zo\u00eb", "zoe", "1@N01"
+    )
+
+    assert cache.token is None
+    cache.token = token
+
+    assert Path(cache.filename) == where / "oauth-tokens.sqlite"
+    assert stat.S_IMODE(os.stat(cache.filename).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(where).st_mode) == 0o700
+    assert fo.OAuthTokenCache("key-1", "", str(where)).token == token
+    assert fo.OAuthTokenCache("key-2", "", str(where)).token is None
+    assert fo.OAuthTokenCache("key-1", "alice", str(where)).token is None
+
+    cache.forget()
+    assert cache.token is None
+    assert fo.OAuthTokenCache("key-1", "", str(where)).token is None
+
+
+def test_oauth_token_cache_default_location_is_home_dot_flickr(tmp_path):
+    cache = fo.OAuthTokenCache("key-1")
+    cache.token = fo.FlickrAccessToken("t", "s", "read")
+
+    home = Path(os.environ["HOME"])
+    assert Path(cache.filename) == home / ".flickr" / "oauth-tokens.sqlite"
+    assert Path(cache.filename).exists()
+
+
+def test_oauth_token_cache_reads_a_file_flickrapi_wrote(tmp_path):
+    where = tmp_path / "flickrapi"
+    write_flickrapi_file(
+        where,
+        [
+            ("key-1", "", "tok-a", "sec-a", "read", "A", "a", "1@N01"),
+            ("key-1", "bob", "tok-b", "sec-b", "delete", "B", "bob", "2@N01"),
+            ("key-2", "", "tok-c", "sec-c", "write", "C", "c", "3@N01"),
+        ],
+    )
+
+    default = fo.OAuthTokenCache("key-1", "", str(where)).token
+    bob = fo.OAuthTokenCache("key-1", "bob", str(where)).token
+    other = fo.OAuthTokenCache("key-2", "", str(where)).token
+
+    assert default == fo.FlickrAccessToken(
+        "tok-a", "sec-a", "read", "A", "a", "1@N01"
+    )
+    assert (bob.token, bob.token_secret, bob.access_level) == (
+        "tok-b",
+        "sec-b",
+        "delete",
+    )
+    assert other.user_nsid == "3@N01"
+
+
+def test_oauth_token_cache_writes_what_flickrapi_reads(tmp_path):
+    where = tmp_path / "shared"
+    cache = fo.OAuthTokenCache("key-1", "carol", str(where))
+
+    cache.token = fo.FlickrAccessToken(
+        "tok", "sec", "write", "Carol C", "carol", "4@N01"
+    )
+
+    version, row, columns = read_like_flickrapi(
+        where / "oauth-tokens.sqlite", "key-1", "carol"
+    )
+    assert version == [(1,)]
+    assert row == ("tok", "sec", "write", "Carol C", "carol", "4@N01")
+    assert [c[1] for c in columns] == [
+        "api_key",
+        "lookup_key",
+        "oauth_token",
+        "oauth_token_secret",
+        "access_level",
+        "fullname",
+        "username",
+        "user_nsid",
+    ]
+    assert [c[1] for c in columns if c[5]] == ["api_key", "lookup_key"]
+
+
+def test_oauth_token_cache_writes_into_a_flickrapi_file(tmp_path):
+    where = tmp_path / "flickrapi"
+    filename = write_flickrapi_file(
+        where, [("key-1", "", "old", "old-s", "read", "", "", "1@N01")]
+    )
+
+    fo.OAuthTokenCache("key-1", "", str(where)).token = fo.FlickrAccessToken(
+        "new", "new-s", "write", "", "", "1@N01"
+    )
+
+    _, row, _ = read_like_flickrapi(filename, "key-1", "")
+    assert row[:3] == ("new", "new-s", "write")
+
+
+def test_store_token_false_and_token_arg_touch_no_disk(fake, tmp_path):
+    home = Path(os.environ["HOME"])
+    token = granted(fake)
+
+    in_memory = fo.FlickrAPI(fake.API_KEY, fake.API_SECRET, token=token)
+    no_store = fo.FlickrAPI(fake.API_KEY, fake.API_SECRET, store_token=False)
+    for flickr in (in_memory, no_store):
+        flickr.set_base_url(fake.base_url)
+
+    assert in_memory.token_cache.token == token
+    assert in_memory.test.login(format="parsed-json")["stat"] == "ok"
+    no_store.get_request_token(oauth_callback="oob")
+    _, _, page = play_user(no_store.auth_url("read"))
+    no_store.get_access_token(verifier_on(page))
+    assert no_store.token_cache.token is not None
+    assert not (home / ".flickr").exists()
+    assert list(home.iterdir()) == []
+
+
+def test_username_is_the_lookup_key(fake, tmp_path):
+    alice = make_flickr(fake, tmp_path, username="alice")
+    alice.token_cache.token = granted(fake, "read")
+
+    assert make_flickr(fake, tmp_path).token_cache.token is None
+    assert disk_token(fake, tmp_path, "alice") == alice.token_cache.token
+
+
+# --------------------------------------------------------------------------
+# token_valid, on every kind of answer.
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signed_in(fake, tmp_path):
+    flickr = make_flickr(fake, tmp_path, timeout=0.5)
+    token = granted(fake, "write")
+    flickr.token_cache.token = token
+    return flickr, token
+
+
+def test_token_valid_compares_granted_perms(fake, signed_in):
+    flickr, token = signed_in
+
+    assert flickr.token_valid("read") is True
+    assert flickr.token_valid("write") is True
+    assert flickr.token_valid("delete") is False
+
+    checks = fake.calls("flickr.auth.oauth.checkToken")
+    assert len(checks) == 3
+    assert all(c["params"]["oauth_token"] == token.token for c in checks)
+
+
+def test_token_valid_without_token_asks_nobody(fake, tmp_path):
+    flickr = make_flickr(fake, tmp_path)
+
+    assert flickr.token_valid() is False
+    assert fake.requests == []
+
+
+def test_token_valid_forgets_a_token_flickr_calls_invalid(
+    fake, signed_in, tmp_path
+):
+    flickr, token = signed_in
+    fake.revoke(token.token)
+
+    assert flickr.token_valid("read") is False
+
+    assert flickr.token_cache.token is None
+    assert disk_token(fake, tmp_path) is None
+    assert fake.calls("flickr.auth.oauth.checkToken")[-1]["error_code"] == 98
+
+
+def break_refused(fake):
+    fake.stop()
+
+
+def break_timeout(fake):
+    fake.script(status=200, delay=5)
+
+
+def break_502(fake):
+    fake.script(status=502)
+
+
+def break_503_json(fake):
+    fake.script(
+        status=503,
+        body='{"stat":"fail","code":105,'
+        '"message":"Service currently unavailable"}',
+        content_type="application/json",
+    )
+
+
+def break_dropped(fake):
+    fake.script(drop=True, times=2)
+
+
+def break_signature(fake):
+    fake.consumers[fake.API_KEY] = "rotated-secret"
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        break_refused,
+        break_timeout,
+        break_502,
+        break_503_json,
+        break_dropped,
+        break_signature,
+    ],
+    ids=[
+        "connection-refused",
+        "timeout",
+        "http-502-html",
+        "http-503",
+        "connection-dropped",
+        "error-96",
+    ],
+)
+def test_token_valid_keeps_the_token_on_other_failures(
+    fake, signed_in, tmp_path, break_it
+):
+    flickr, token = signed_in
+    break_it(fake)
+
+    with pytest.raises(fo.FlickrError):
+        flickr.token_valid("read")
+
+    assert flickr.token_cache.token == token
+    assert disk_token(fake, tmp_path) == token
+
+
+# --------------------------------------------------------------------------
+# Calling Flickr: formats, errors, parameters, the response cache.
+# --------------------------------------------------------------------------
+
+
+def test_format_etree(fake):
+    flickr = make_flickr(fake)
+
+    rsp = flickr.test.echo(format="etree", word="hi")
+
+    assert isinstance(rsp, ET.Element)
+    assert rsp.tag == "rsp"
+    assert rsp.get("stat") == "ok"
+    assert rsp.find("word").text == "hi"
+    assert rsp.find("method").text == "flickr.test.echo"
+
+
+def test_format_parsed_json(fake):
+    flickr = make_flickr(fake)
+
+    rsp = flickr.test.echo(format="parsed-json", word="hi")
+
+    assert rsp["stat"] == "ok"
+    assert rsp["word"] == {"_content": "hi"}
+    sent = fake.calls("flickr.test.echo")[-1]["params"]
+    assert (sent["format"], sent["nojsoncallback"]) == ("json", "1")
+
+
+def test_format_json_is_raw_bytes(fake):
+    flickr = make_flickr(fake)
+
+    rsp = flickr.test.echo(format="json", word="hi")
+
+    assert isinstance(rsp, bytes)
+    assert not rsp.startswith(b"jsonFlickrApi(")
+    assert json.loads(rsp.decode("utf-8"))["word"]["_content"] == "hi"
+
+
+def test_format_rest_is_raw_xml_bytes(fake):
+    flickr = make_flickr(fake)
+
+    rsp = flickr.test.echo(format="rest", word="hi")
+
+    assert isinstance(rsp, bytes)
+    assert ET.fromstring(rsp).find("word").text == "hi"
+    assert fake.calls("flickr.test.echo")[-1]["params"].get(
+        "format", "rest"
+    ) == ("rest")
+
+
+def test_default_format_comes_from_the_constructor(fake):
+    flickr = make_flickr(fake, format="parsed-json")
+
+    assert flickr.test.echo(word="hi")["word"]["_content"] == "hi"
+    assert isinstance(flickr.test.echo(word="hi", format="rest"), bytes)
+
+
+def test_unknown_format_is_refused(fake):
+    with pytest.raises(ValueError):
+        make_flickr(fake, format="yaml")
+
+    with pytest.raises(ValueError):
+        make_flickr(fake).test.echo(format="yaml")
+
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize("fmt", ["etree", "parsed-json", "json", "rest"])
+def test_stat_fail_raises_flickr_error_in_every_format(fake, fmt):
+    flickr = make_flickr(fake)
+
+    with pytest.raises(fo.FlickrError) as caught:
+        flickr.photos.getInfo(photo_id="404", format=fmt)
+
+    error = caught.value
+    assert error.code == 1
+    assert "Photo not found" in str(error)
+    assert isinstance(error, fo.FlickrAPIError)
+    assert error.method == "flickr.photos.getInfo"
+
+
+@pytest.mark.parametrize("fmt", ["etree", "parsed-json", "json", "rest"])
+def test_insufficient_perms_is_error_99(fake, fmt):
+    flickr = make_flickr(fake, token=granted(fake, "read"))
+
+    with pytest.raises(fo.FlickrAPIError) as caught:
+        flickr.photos.setMeta(photo_id="1", title="x", format=fmt)
+
+    assert caught.value.code == 99
+
+
+def test_revoked_token_is_error_98_on_a_call(fake):
+    token = granted(fake, "read")
+    flickr = make_flickr(fake, token=token)
+    fake.revoke(token.token)
+
+    with pytest.raises(fo.FlickrAPIError) as caught:
+        flickr.test.login()
+
+    assert caught.value.code == 98
+
+
+def test_unicode_and_typed_parameters_survive_signing(fake):
+    flickr = make_flickr(fake, token=granted(fake))
+    title = "Zo\u00eb's \u5566 photo & co = 1+2 \U0001f600 ~%"
+
+    rsp = flickr.test.echo(
+        format="parsed-json", title=title, per_page=5, flag=True
+    )
+
+    assert rsp["stat"] == "ok"
+    assert rsp["title"]["_content"] == title
+    assert rsp["per_page"]["_content"] == "5"
+    assert rsp["flag"]["_content"] == "1"
+
+
+def test_private_photo_needs_the_token(fake):
+    flickr = make_flickr(fake, token=granted(fake, "read"))
+    anonymous = make_flickr(fake)
+
+    info = flickr.photos.getInfo(photo_id="2", format="parsed-json")
+
+    assert info["photo"]["title"]["_content"] == "Private notes"
+    with pytest.raises(fo.FlickrAPIError):
+        anonymous.photos.getInfo(photo_id="2")
+
+
+def test_underscore_names_are_not_forwarded(fake):
+    flickr = make_flickr(fake)
+
+    with pytest.raises(AttributeError):
+        getattr(flickr, "_private_thing")  # noqa: B009
+    with pytest.raises(AttributeError):
+        getattr(flickr.photos, "_hidden")  # noqa: B009
+    assert getattr(flickr, "__wrapped__", None) is None
+    assert not hasattr(flickr.photos, "__call_me__")
+
+    assert fake.requests == []
+
+
+def test_dotted_names_become_the_flickr_method(fake):
+    flickr = make_flickr(fake)
+
+    flickr.photos.getInfo(photo_id="1")
+
+    assert fake.calls()[-1]["flickr_method"] == "flickr.photos.getInfo"
+    assert fake.calls()[-1]["params"]["photo_id"] == "1"
+
+
+def test_response_cache_keys_on_the_whole_request(fake):
+    first_token = granted(fake, "read")
+    flickr = make_flickr(
+        fake, token=first_token, cache=True, format="parsed-json"
+    )
+
+    one = flickr.test.echo(word="a")
+    two = flickr.test.echo(word="a")
+    flickr.test.echo(word="b")
+    flickr.token_cache.token = granted(fake, "read")
+    flickr.test.echo(word="a")
+
+    assert one == two
+    assert [r["params"]["word"] for r in fake.calls("flickr.test.echo")] == [
+        "a",
+        "b",
+        "a",
+    ]
+
+
+def test_without_cache_every_call_goes_out(fake):
+    flickr = make_flickr(fake)
+
+    flickr.test.echo(word="a")
+    flickr.test.echo(word="a")
+
+    assert len(fake.calls("flickr.test.echo")) == 2
+
+
+@pytest.mark.parametrize(
+    ("fmt", "status", "body", "content_type"),
+    [
+        ("etree", 200, HTML_502, "text/html"),
+        ("parsed-json", 200, HTML_502, "text/html"),
+        ("etree", 200, b"", "text/xml"),
+        ("parsed-json", 200, b"", "application/json"),
+        ("etree", 200, b"<html/>", "text/xml"),
+        ("parsed-json", 200, b'{"photo": {}}', "application/json"),
+        ("etree", 200, b"<rsp stat='ok'><unclosed></rsp>", "text/xml"),
+        ("etree", 200, b"\xff\xfe<rsp/>", "text/xml"),
+        ("etree", 502, HTML_502, "text/html"),
+        ("json", 500, b'{"stat":"ok"}', "application/json"),
+    ],
+    ids=[
+        "html-as-xml",
+        "html-as-json",
+        "empty-xml",
+        "empty-json",
+        "xml-not-rsp",
+        "json-without-stat",
+        "broken-xml",
+        "not-utf8",
+        "http-502",
+        "http-500-json",
+    ],
+)
+def test_unreadable_rest_replies_are_response_errors(
+    fake, fmt, status, body, content_type
+):
+    flickr = make_flickr(fake)
+    fake.script(status=status, body=body, content_type=content_type)
+
+    with pytest.raises(fo.ResponseError) as caught:
+        flickr.photos.getInfo(photo_id="1", format=fmt)
+
+    assert caught.value.status == status
