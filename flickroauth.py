@@ -83,6 +83,7 @@ import secrets
 import sys
 import threading
 import time
+from functools import lru_cache as _lru_cache
 from urllib.parse import parse_qsl, quote, urlsplit
 
 TYPE_CHECKING = False
@@ -290,12 +291,34 @@ def _redact(text: str, secrets_: Iterable[str | None]) -> str:
 # -- RFC 5849 signing -----------------------------------------------------
 
 
+class _Escapes(dict):  # type: ignore[type-arg]  # int -> str, for translate
+    """Code point to its RFC 3986 encoding, for ``str.translate``.
+
+    Unreserved characters map to themselves; any other code point is
+    encoded as UTF-8 bytes in %XX form on first sight and remembered (up
+    to a bound, so odd input cannot grow it without end).
+    """
+
+    def __missing__(self, code: int) -> str:
+        value = "".join(f"%{b:02X}" for b in chr(code).encode("utf-8"))
+        if len(self) < 4096:
+            self[code] = value
+        return value
+
+
+_ESCAPES = _Escapes(
+    (ord(c), c)
+    for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "abcdefghijklmnopqrstuvwxyz0123456789-._~"
+)
+
+
 def percent_encode(value: str | bytes) -> str:
     """Encode as RFC 5849 3.6 says: UTF-8, then all but ALPHA DIGIT -._~."""
     if isinstance(value, str):
         if _UNRESERVED(value):
             return value
-        value = value.encode("utf-8")
+        return value.translate(_ESCAPES)
     return quote(value, safe="~")
 
 
@@ -305,6 +328,11 @@ def base_string_uri(url: str) -> str:
     Scheme and host are lower-cased, a default port is dropped, query and
     fragment are left out and an empty path becomes ``/``.
     """
+    return _base_uri(url.partition("#")[0].partition("?")[0])
+
+
+@_lru_cache(maxsize=64)  # the same few endpoints, signed again and again
+def _base_uri(url: str) -> str:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = parts.hostname
@@ -324,10 +352,10 @@ def base_string_uri(url: str) -> str:
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
     if isinstance(value, str):
         return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
     raise TypeError(
         f"parameter values must be str or bytes, not {type(value).__name__}"
     )
@@ -337,7 +365,38 @@ def _pairs(params: Params) -> Pairs:
     if params is None:
         return []
     items = params.items() if hasattr(params, "items") else params
-    return [(_text(k), _text(v)) for k, v in items]
+    return [
+        (k, v) if type(k) is str and type(v) is str else (_text(k), _text(v))
+        for k, v in items
+    ]
+
+
+def _encode_pairs(pairs: Pairs) -> Pairs:
+    out = []
+    for name, value in pairs:
+        # Names repeat from call to call: remember their encodings.
+        # Values that are ASCII letters and digits (nonces, timestamps,
+        # keys) need no encoding and no regular expression.
+        encoded_name = _NAMES.get(name)
+        if encoded_name is None:
+            encoded_name = percent_encode(name)
+            if len(_NAMES) < 1024:
+                _NAMES[name] = encoded_name
+        if not (value.isascii() and value.isalnum()):
+            value = percent_encode(value)
+        out.append((encoded_name, value))
+    return out
+
+
+_NAMES: dict[str, str] = {}
+
+
+def _query_pairs(url: str) -> Pairs:
+    """The URL's query as pairs (RFC 5849 3.4.1.3.1), '+' as a space."""
+    if "?" not in url:
+        return []
+    query = urlsplit(url).query
+    return parse_qsl(query, keep_blank_values=True) if query else []
 
 
 def normalized_parameters(params: Params) -> str:
@@ -346,10 +405,11 @@ def normalized_parameters(params: Params) -> str:
     Names and values are encoded, sorted by name then value (duplicates
     kept), and joined with ``=`` and ``&``.
     """
-    encoded = sorted(
-        (percent_encode(k), percent_encode(v)) for k, v in _pairs(params)
-    )
-    return "&".join(f"{k}={v}" for k, v in encoded)
+    return _normalized(_encode_pairs(_pairs(params)))
+
+
+def _normalized(encoded: Pairs) -> str:
+    return "&".join([f"{k}={v}" for k, v in sorted(encoded)])
 
 
 def signature_base_string(method: str, url: str, params: Params) -> str:
@@ -359,17 +419,26 @@ def signature_base_string(method: str, url: str, params: Params) -> str:
     ``oauth_signature`` and ``realm``); pairs in the URL's query join
     them (3.4.1.3.1).
     """
-    query = urlsplit(url).query
-    pairs = parse_qsl(query, keep_blank_values=True) if query else []
-    pairs += _pairs(params)
-    base = "&".join(
-        (
-            percent_encode(method.upper()),
-            percent_encode(base_string_uri(url)),
-            percent_encode(normalized_parameters(pairs)),
-        )
+    encoded = _encode_pairs(_query_pairs(url) + _pairs(params))
+    return _base_string(method, url, encoded)
+
+
+def _base_string(method: str, url: str, encoded: Pairs) -> str:
+    # The normalized parameters hold only unreserved characters and
+    # "%", "=", "&", so encoding them again is three replacements.
+    params = (
+        _normalized(encoded)
+        .replace("%", "%25")
+        .replace("=", "%3D")
+        .replace("&", "%26")
     )
-    return base
+    uri = _encoded_base_uri(url.partition("#")[0].partition("?")[0])
+    return f"{percent_encode(method.upper())}&{uri}&{params}"
+
+
+@_lru_cache(maxsize=64)
+def _encoded_base_uri(url: str) -> str:
+    return percent_encode(_base_uri(url))
 
 
 def signing_key(consumer_secret: str, token_secret: str = "") -> str:
@@ -425,11 +494,12 @@ def authorization_header(
     oauth_params: Params, realm: str | None = None
 ) -> str:
     """The ``Authorization: OAuth ...`` value of RFC 5849 3.5.1."""
+    return _header(_encode_pairs(_pairs(oauth_params)), realm)
+
+
+def _header(encoded: Pairs, realm: str | None) -> str:
     parts = [f'realm="{_quote_header(realm)}"'] if realm is not None else []
-    parts += [
-        f'{percent_encode(k)}="{percent_encode(v)}"'
-        for k, v in _pairs(oauth_params)
-    ]
+    parts += [f'{k}="{v}"' for k, v in encoded]
     return "OAuth " + ", ".join(parts)
 
 
@@ -441,9 +511,11 @@ def _quote_header(value: str) -> str:
 
 def form_encode(pairs: Params) -> str:
     """Encode pairs for a form body or query the way RFC 5849 3.6 does."""
-    return "&".join(
-        f"{percent_encode(k)}={percent_encode(v)}" for k, v in _pairs(pairs)
-    )
+    return _form(_encode_pairs(_pairs(pairs)))
+
+
+def _form(encoded: Pairs) -> str:
+    return "&".join([f"{k}={v}" for k, v in encoded])
 
 
 class SignedRequest:
@@ -525,6 +597,11 @@ def _is_loopback(host: str) -> bool:
 
 def check_url(url: str) -> None:
     """Refuse anything but HTTPS, and plain HTTP to a loopback host."""
+    _check_origin(url.partition("#")[0].partition("?")[0])
+
+
+@_lru_cache(maxsize=64)
+def _check_origin(url: str) -> None:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "https" and parts.hostname:
@@ -902,28 +979,33 @@ class OAuth1Client:
                 f"body, not {method}"
             )
 
-        if in_query and pairs:
-            sep = "&" if urlsplit(url).query else "?"
-            url = f"{url}{sep}{form_encode(pairs)}"
-            pairs = []
-        base = signature_base_string(method, url, pairs + oauth)
-        oauth.append(("oauth_signature", self.signature(base)))
+        # Each pair is encoded once; the base string, the header and the
+        # body share the encodings.
+        encoded = _encode_pairs(pairs)
+        if in_query and encoded:
+            url = f"{url}{'&' if '?' in url else '?'}{_form(encoded)}"
+            encoded = []
+        query = _encode_pairs(_query_pairs(url))
+        enc_oauth = _encode_pairs(oauth)
+        base = _base_string(method, url, query + encoded + enc_oauth)
+        signature = self.signature(base)
+        oauth.append(("oauth_signature", signature))
+        enc_oauth.append(("oauth_signature", percent_encode(signature)))
         if _logger().isEnabledFor(10):  # the verifier stays out of logs
             hidden = [v for k, v in oauth if k == "oauth_verifier"]
             _debug("signature base string: %s", _redact(base, hidden))
 
         headers: dict[str, str] = {}
         if self.signature_type == "header":
-            headers["Authorization"] = authorization_header(oauth, self.realm)
+            headers["Authorization"] = _header(enc_oauth, self.realm)
         elif self.signature_type == "query":
-            sep = "&" if urlsplit(url).query else "?"
-            url = f"{url}{sep}{form_encode(oauth)}"
+            url = f"{url}{'&' if '?' in url else '?'}{_form(enc_oauth)}"
         else:
-            pairs = pairs + oauth
+            encoded = encoded + enc_oauth
 
         body = None
         if not in_query:
-            body = form_encode(pairs).encode("ascii")
+            body = _form(encoded).encode("ascii")
             headers["Content-Type"] = _FORM
         return SignedRequest(method, url, headers, body, base, oauth)
 
@@ -1395,6 +1477,8 @@ class FlickrAccessToken:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FlickrAccessToken:
         """The inverse of to_dict; unknown keys are a ValueError."""
+        from collections.abc import Mapping
+
         if not isinstance(data, Mapping):
             raise TypeError(f"expected a mapping, not {type(data).__name__}")
         fields = (
@@ -1430,12 +1514,29 @@ class SimpleTokenCache:
     def __init__(self, token: FlickrAccessToken | None = None) -> None:
         self.token = token
 
+    @property
+    def token(self) -> FlickrAccessToken | None:
+        """The token, or None; ``del`` forgets it."""
+        return self._token
+
+    @token.setter
+    def token(self, token: FlickrAccessToken | None) -> None:
+        if token is not None and not isinstance(token, FlickrAccessToken):
+            raise TypeError(
+                f"expected a FlickrAccessToken, not {type(token).__name__}"
+            )
+        self._token = token
+
+    @token.deleter
+    def token(self) -> None:
+        self._token = None
+
     def __repr__(self) -> str:
-        return f"<SimpleTokenCache {'with' if self.token else 'no'} token>"
+        return f"<SimpleTokenCache {'with' if self._token else 'no'} token>"
 
     def forget(self) -> None:
         """Drop the token."""
-        self.token = None
+        self._token = None
 
 
 _SCHEMA = (
