@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import base64
 import collections
+import email.parser
+import email.policy
 import email.utils
 import hashlib
 import hmac
@@ -25,10 +27,13 @@ import math
 import os
 import re
 import secrets
+import shutil
 import socket
 import sqlite3
 import stat
+import subprocess
 import sys
+import textwrap
 import threading
 import time
 import traceback
@@ -346,6 +351,27 @@ HTML_502 = (
 )
 
 
+def multipart_fields(headers, body):
+    """(fields, files) of a multipart/form-data body, fields as text."""
+    head = f"Content-Type: {headers.get('content-type', '')}\r\n\r\n"
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        head.encode("latin-1") + body
+    )
+    fields, files = [], {}
+    if not message.is_multipart():
+        return fields, files
+
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True)
+        if part.get_filename() is not None:
+            files[name] = (part.get_filename(), data)
+        else:
+            fields.append((name, data.decode("utf-8")))
+
+    return fields, files
+
+
 def new_token():
     """A token in the shape Flickr's have: 72157...-hex."""
     return f"72157{secrets.randbelow(10**12):012d}-{secrets.token_hex(8)}"
@@ -386,12 +412,20 @@ def element(tag, text=None, children=(), **attrs):
     return node
 
 
+LIST_CHILDREN = {"photos": "photo", "photoset": "photo"}
+
+
 def element_to_json(node):
-    """Flickr's JSON shape: attributes as keys, text as ``_content``."""
+    """Flickr's JSON shape: attributes as keys, text as ``_content``.
+
+    Lists of photos stay lists even with one item, as Flickr sends them.
+    """
     out = dict(node.attrib)
     for child in node:
         value = element_to_json(child)
-        if child.tag not in out:
+        if LIST_CHILDREN.get(node.tag) == child.tag:
+            out.setdefault(child.tag, []).append(value)
+        elif child.tag not in out:
             out[child.tag] = value
         elif isinstance(out[child.tag], list):
             out[child.tag].append(value)
@@ -494,6 +528,8 @@ class FakeFlickr:
             "fullname": "Zo\u00eb Stand-In",
             "path_alias": "standin",
         }
+        self.uploads = []
+        self.gallery = [(str(n), f"Photo number {n}") for n in range(1, 8)]
         self.photos = {
             "1": {"title": "Public sunset", "public": True},
             "2": {"title": "Private notes", "public": False},
@@ -602,6 +638,8 @@ class FakeFlickr:
             "/services/oauth/access_token": self.access_token,
             "/services/rest/": self.rest,
             "/services/rest": self.rest,
+            "/services/upload/": self.upload,
+            "/services/replace/": self.replace,
         }
         route = routes.get(record["path"])
         if route is None:
@@ -1027,6 +1065,98 @@ class FakeFlickr:
 
     def m_flickr_photos_delete(self, record, params, grant):
         return self.needs(record, "delete") or []
+
+    def paged(self, container, params, **attrs):
+        """One page of the stand-in's gallery, as Flickr pages lists."""
+        per_page = int(params.get("per_page", "100"))
+        page = int(params.get("page", "1"))
+        pages = max(1, -(-len(self.gallery) // per_page))
+        start = (page - 1) * per_page
+        photos = [
+            element("photo", id=photo_id, title=title)
+            for photo_id, title in self.gallery[start : start + per_page]
+        ]
+        return [
+            element(
+                container,
+                children=photos,
+                page=page,
+                pages=pages,
+                perpage=per_page,
+                total=len(self.gallery),
+                **attrs,
+            )
+        ]
+
+    def m_flickr_photos_search(self, record, params, grant):
+        return self.paged("photos", params)
+
+    def m_flickr_people_getPhotos(self, record, params, grant):
+        return self.needs(record, "read") or self.paged("photos", params)
+
+    def m_flickr_photosets_getPhotos(self, record, params, grant):
+        return self.paged("photoset", params, id=params.get("photoset_id"))
+
+    def upload(self, record):
+        return self.take_photo(record, replace=False)
+
+    def replace(self, record):
+        return self.take_photo(record, replace=True)
+
+    def take_photo(self, record, replace):
+        """Flickr's upload API: multipart, every field but the photo
+        signed, OAuth parameters as form fields or in the header."""
+        fields, files = multipart_fields(record["headers"], record["body"])
+        headers = dict(record["headers"])
+        headers.pop("content-type", None)
+        header_pairs = []
+        if "authorization" in headers:
+            header_pairs = ref_parse_authorization(headers["authorization"])
+            header_pairs = [(n, v) for n, v in header_pairs if n != "realm"]
+
+        every = header_pairs + fields
+        signed = [(n, v) for n, v in every if n != "oauth_signature"]
+        signatures = [v for n, v in every if n == "oauth_signature"]
+        uri = ref_base_string_uri("http", headers["host"], record["path"])
+        base = ref_base_string("POST", uri, signed)
+        oauth = {n: v for n, v in signed if n.startswith("oauth_")}
+        record.update(fields=fields, files=files, base_string=base)
+        grant = self.access_tokens.get(oauth.get("oauth_token", ""))
+        if grant is None or grant["revoked"]:
+            return self.rest_fail(record, {}, 98, "Invalid auth token")
+
+        consumer_secret = self.consumers.get(oauth.get("oauth_consumer_key"))
+        if (
+            consumer_secret is None
+            or len(signatures) != 1
+            or not ref_signature_matches(
+                signatures[0], base, consumer_secret, grant["secret"]
+            )
+        ):
+            return self.rest_fail(record, {}, 96, "Invalid signature")
+
+        record["perms"] = grant["perms"]
+        refusal = self.needs(record, "write")
+        if refusal is not None:
+            return self.rest_fail(record, {}, *refusal)
+
+        if "photo" not in files:
+            return self.rest_fail(record, {}, 2, "No photo specified")
+
+        with self.lock:
+            self.uploads.append(record)
+            photo_id = dict(fields).get("photo_id") or str(
+                1000 + len(self.uploads)
+            )
+
+        if replace:
+            answer = element(
+                "photoid", photo_id, secret="abc123", originalsecret="def456"
+            )
+        else:
+            answer = element("photoid", photo_id)
+
+        return self.rest_ok({}, [answer])
 
     def rest_ok(self, params, children):
         rsp = element("rsp", children=children, stat="ok")
@@ -3091,3 +3221,426 @@ def test_unreadable_rest_replies_are_response_errors(
         flickr.photos.getInfo(photo_id="1", format=fmt)
 
     assert caught.value.status == status
+
+
+# --------------------------------------------------------------------------
+# Uploads and paged lists.
+# --------------------------------------------------------------------------
+
+PHOTO_BYTES = bytes(range(256)) * 300 + b"\r\n--not-a-boundary--\r\n"
+
+
+@pytest.fixture
+def photo_file(tmp_path):
+    path = tmp_path / "sunset \u00e9t\u00e9.jpg"
+    path.write_bytes(PHOTO_BYTES)
+    return path
+
+
+def test_upload_sends_the_file_and_signed_fields(fake, photo_file):
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+    progress = []
+
+    rsp = flickr.upload(
+        str(photo_file),
+        title="Zo\u00eb's sunset",
+        is_public=0,
+        progress=lambda sent, total: progress.append((sent, total)),
+    )
+
+    assert rsp.find("photoid").text == "1001"
+    seen = fake.uploads[-1]
+    fields = dict(seen["fields"])
+    assert fields["title"] == "Zo\u00eb's sunset"
+    assert fields["is_public"] == "0"
+    assert seen["files"]["photo"] == (photo_file.name, PHOTO_BYTES)
+    assert progress[-1][0] == progress[-1][1]
+
+
+def test_upload_title_defaults_to_the_file_name(fake, photo_file):
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+
+    rsp = flickr.upload(str(photo_file), format="parsed-json")
+
+    assert rsp["photoid"]["_content"] == "1001"
+    assert dict(fake.uploads[-1]["fields"])["title"] == photo_file.name
+
+
+def test_upload_from_an_open_file(fake, photo_file):
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+
+    with open(photo_file, "rb") as fileobj:
+        rsp = flickr.upload("holiday.jpg", fileobj=fileobj, format="rest")
+
+    assert b"<photoid>1001</photoid>" in rsp
+    assert fake.uploads[-1]["files"]["photo"] == ("holiday.jpg", PHOTO_BYTES)
+
+
+def test_replace_names_the_photo(fake, photo_file):
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+
+    rsp = flickr.replace(str(photo_file), photo_id="42", format="parsed-json")
+
+    assert rsp["photoid"]["_content"] == "42"
+    seen = fake.uploads[-1]
+    assert seen["path"] == "/services/replace/"
+    assert dict(seen["fields"])["photo_id"] == "42"
+
+
+def test_upload_with_read_permission_is_error_99(fake, photo_file):
+    flickr = make_flickr(fake, token=granted(fake, "read"))
+
+    with pytest.raises(fo.FlickrAPIError) as caught:
+        flickr.upload(str(photo_file))
+
+    assert caught.value.code == 99
+    assert fake.uploads == []
+
+
+def test_upload_of_a_missing_file(fake, tmp_path):
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+
+    with pytest.raises((ValueError, fo.FlickrError)):
+        flickr.upload(str(tmp_path / "no-such.jpg"))
+
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize("fmt", ["etree", "parsed-json"])
+def test_walk_fetches_every_page(fake, fmt):
+    flickr = make_flickr(fake, format=fmt)
+
+    photos = list(flickr.walk(per_page=3, tags="sunset"))
+
+    ids = [p.get("id") for p in photos]
+    assert ids == [str(n) for n in range(1, 8)]
+    calls = fake.calls("flickr.photos.search")
+    assert [c["params"]["page"] for c in calls] == ["1", "2", "3"]
+    assert all(c["params"]["tags"] == "sunset" for c in calls)
+
+
+def test_walk_set_and_walk_user(fake):
+    flickr = make_flickr(fake, token=granted(fake, "read"))
+
+    in_set = list(flickr.walk_set("72157", per_page=4))
+    mine = list(flickr.walk_user(per_page=7))
+
+    assert len(in_set) == 7
+    assert len(mine) == 7
+    assert fake.calls("flickr.photosets.getPhotos")[0]["params"][
+        "photoset_id"
+    ] == ("72157")
+    assert fake.calls("flickr.people.getPhotos")[0]["params"]["user_id"] == (
+        "me"
+    )
+
+
+# --------------------------------------------------------------------------
+# The command line, run as a user runs it.
+# --------------------------------------------------------------------------
+
+
+def cli_env(fake, **extra):
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
+    env.update(
+        FLICKR_API_KEY=fake.API_KEY,
+        FLICKR_API_SECRET=fake.API_SECRET,
+        PYTHONIOENCODING="utf-8",
+    )
+    env.update(extra)
+    return env
+
+
+def run_cli(fake, *args, env=None, stdin="", base_url=None, timeout=60):
+    command = [sys.executable, MODULE_FILE]
+    command += ["--base-url", base_url or fake.base_url, *args]
+    return subprocess.run(
+        command,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env or cli_env(fake),
+        cwd=os.environ["HOME"],
+        timeout=timeout,
+    )
+
+
+def home_cache_token(fake):
+    home = Path(os.environ["HOME"])
+    return fo.OAuthTokenCache(fake.API_KEY, "", str(home / ".flickr")).token
+
+
+def assert_one_line_error(result):
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_cli_call_prints_only_json(fake):
+    token = granted(fake, "read")
+    write_flickrapi_file(
+        Path(os.environ["HOME"]) / ".flickr",
+        [
+            (
+                fake.API_KEY,
+                "",
+                token.token,
+                token.token_secret,
+                "read",
+                token.fullname,
+                token.username,
+                token.user_nsid,
+            )
+        ],
+    )
+
+    login = run_cli(fake, "call", "flickr.test.login")
+    echo = run_cli(fake, "call", "flickr.test.echo", "title=Zo\u00eb & co=1")
+
+    assert login.returncode == 0, login.stderr
+    assert json.loads(login.stdout)["user"]["id"] == "12345678@N01"
+    assert echo.returncode == 0, echo.stderr
+    assert json.loads(echo.stdout)["title"]["_content"] == "Zo\u00eb & co=1"
+
+
+def test_cli_login_out_of_band_reads_the_code_from_stdin(fake):
+    command = [
+        sys.executable,
+        MODULE_FILE,
+        "--base-url",
+        fake.base_url,
+        "login",
+        "--perms",
+        "write",
+        "--no-browser",
+    ]
+    proc = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(fake),
+        cwd=os.environ["HOME"],
+    )
+    shown = []
+    reader = threading.Thread(
+        target=lambda: shown.extend(iter(proc.stderr.readline, "")),
+        daemon=True,
+    )
+    reader.start()
+    try:
+        deadline = time.monotonic() + 30
+        url = None
+        while url is None and time.monotonic() < deadline:
+            match = re.search(
+                r"http://127\.0\.0\.1:\d+/services/oauth/authorize\?\S+",
+                "".join(shown),
+            )
+            url = match and match.group(0)
+            time.sleep(0.05)
+
+        assert url, "no authorize URL shown: " + "".join(shown)
+        _, _, page = play_user(url)
+        proc.stdin.write(verifier_on(page) + "\n")
+        proc.stdin.close()
+        returncode = proc.wait(timeout=30)
+        reader.join(5)
+        out = proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+        proc.stdout.close()
+        proc.stderr.close()
+
+    assert returncode == 0, "".join(shown)
+    assert "Traceback" not in "".join(shown)
+    assert out == ""
+    token = home_cache_token(fake)
+    assert token.access_level == "write"
+    assert fake.access_tokens[token.token]["perms"] == "write"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["login", "--help"], ["call", "--help"]],
+    ids=["main", "login", "call"],
+)
+def test_cli_help(fake, args):
+    result = run_cli(fake, *args)
+
+    assert result.returncode == 0
+    assert "usage:" in result.stdout.lower()
+    assert fake.requests == []
+
+
+def test_cli_error_without_api_key(fake):
+    env = cli_env(fake)
+    del env["FLICKR_API_KEY"]
+
+    result = run_cli(fake, "call", "flickr.test.echo", env=env)
+
+    assert_one_line_error(result)
+    assert "FLICKR_API_KEY" in result.stderr or "api-key" in result.stderr
+
+
+def test_cli_error_from_flickr(fake):
+    result = run_cli(fake, "call", "flickr.no.such.method")
+
+    assert_one_line_error(result)
+    assert "112" in result.stderr
+
+
+def test_cli_error_on_a_bad_parameter(fake):
+    result = run_cli(fake, "call", "flickr.test.echo", "no-equals-sign")
+
+    assert_one_line_error(result)
+
+
+def test_cli_error_when_nothing_listens(fake):
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+
+    result = run_cli(
+        fake, "call", "flickr.test.echo", base_url=f"http://127.0.0.1:{port}"
+    )
+
+    assert_one_line_error(result)
+
+
+def test_cli_refuses_a_remote_plain_http_base_url(fake):
+    result = run_cli(
+        fake,
+        "call",
+        "flickr.test.echo",
+        base_url="http://flickr.example.invalid",
+    )
+
+    assert_one_line_error(result)
+
+
+def test_cli_login_with_no_code_typed(fake):
+    result = run_cli(fake, "login", "--no-browser", stdin="")
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert home_cache_token(fake) is None
+
+
+# --------------------------------------------------------------------------
+# Under python -O, and in a real browser.
+# --------------------------------------------------------------------------
+
+UNDER_O = """
+import sys
+import flickroauth as fo
+
+key, secret, base = sys.argv[1:4]
+flickr = fo.FlickrAPI(key, secret, store_token=False, base_url=base)
+results = [str(__debug__)]
+for bad in (
+    lambda: flickr.auth_url("admin"),
+    lambda: fo.FlickrAccessToken("", "secret"),
+    lambda: fo.OAuth1Client("k", "s", signature_method="RSA-SHA1"),
+    lambda: flickr.call("flickr.test.echo", format="yaml"),
+):
+    try:
+        bad()
+        results.append("accepted")
+    except ValueError:
+        results.append("ValueError")
+
+flickr.get_request_token("oob")
+try:
+    flickr.get_access_token("000-000-000")
+except fo.OAuthError as error:
+    results.append(error.oauth_problem)
+
+print(" ".join(results))
+"""
+
+
+def test_checks_hold_under_python_dash_O(fake):
+    env = cli_env(fake, PYTHONPATH=str(Path(MODULE_FILE).parent))
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-O",
+            "-c",
+            textwrap.dedent(UNDER_O),
+            fake.API_KEY,
+            fake.API_SECRET,
+            fake.base_url,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=os.environ["HOME"],
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "False",
+        "ValueError",
+        "ValueError",
+        "ValueError",
+        "ValueError",
+        "verifier_invalid",
+    ]
+
+
+CHROMIUM = shutil.which("chromium")
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium is not installed (Debian package chromium; "
+    ".ci/run installs it): the real-browser flow cannot run here",
+)
+def test_real_browser_login_through_headless_chromium(fake, tmp_path):
+    profile = tmp_path / "chromium-profile"
+    dom = tmp_path / "last-page.html"
+    log = tmp_path / "chromium.log"
+    wrapper = tmp_path / "headless-browser"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'exec timeout 60 "{CHROMIUM}" --headless --no-sandbox --disable-gpu'
+        " --disable-quic --no-first-run --disable-background-networking"
+        " --disable-component-update --disable-sync"
+        f' --user-data-dir="{profile}" --dump-dom "$1"'
+        f' >"{dom}" 2>"{log}"\n'
+    )
+    wrapper.chmod(0o755)
+    started = time.monotonic()
+
+    result = run_cli(
+        fake,
+        "login",
+        "--perms",
+        "write",
+        "--wait",
+        "60",
+        env=cli_env(fake, BROWSER=str(wrapper)),
+        timeout=120,
+    )
+
+    browser_log = log.read_text(errors="replace") if log.exists() else ""
+    assert result.returncode == 0, result.stderr + browser_log[-2000:]
+    assert time.monotonic() - started < 100
+    visits = fake.at("/services/oauth/authorize")
+    assert [v["method"] for v in visits] == ["GET", "POST"]
+    assert "Chrome" in visits[0]["headers"]["user-agent"]
+    assert "close this tab" in dom.read_text().lower()
+    token = home_cache_token(fake)
+    assert token.access_level == "write"
+    assert fake.access_tokens[token.token]["perms"] == "write"
+
+    call = run_cli(fake, "call", "flickr.test.login")
+    assert json.loads(call.stdout)["user"]["id"] == "12345678@N01"
