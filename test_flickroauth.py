@@ -30,6 +30,7 @@ import secrets
 import shutil
 import socket
 import sqlite3
+import ssl
 import stat
 import subprocess
 import sys
@@ -474,7 +475,13 @@ class FakeFlickrHandler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        answer = fake.handle(self.command, self.path, headers, body)
+        with fake.lock:
+            hang_up = fake.hang_up_after_reply
+            fake.hang_up_after_reply = False
+
+        answer = fake.handle(
+            self.command, self.path, headers, body, self.client_address[1]
+        )
         if answer.delay:
             fake.stopping.wait(answer.delay)
 
@@ -494,6 +501,9 @@ class FakeFlickrHandler(http.server.BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
+        if hang_up:
+            self.close_connection = True
+
 
 class FakeFlickr:
     """Flickr's OAuth and REST endpoints on 127.0.0.1, port 0.
@@ -509,9 +519,10 @@ class FakeFlickr:
     API_SECRET = "stand-in-secret"
     WINDOW = 300
 
-    def __init__(self):
+    def __init__(self, tls=None):
         self.consumers = {self.API_KEY: self.API_SECRET}
         self.clock_offset = 0.0
+        self.hang_up_after_reply = False
         self.deny = False
         self.pretend_host = None
         self.request_tokens = {}
@@ -539,7 +550,14 @@ class FakeFlickr:
         self.server = _StandInServer(("127.0.0.1", 0), FakeFlickrHandler)
         self.server.fake = self
         self.port = self.server.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.scheme = "http"
+        if tls is not None:
+            self.scheme = "https"
+            self.server.socket = tls.wrap_socket(
+                self.server.socket, server_side=True
+            )
+
+        self.base_url = f"{self.scheme}://127.0.0.1:{self.port}"
         self.thread = threading.Thread(
             target=self.server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -615,8 +633,9 @@ class FakeFlickr:
 
     # The server side.
 
-    def handle(self, method, target, headers, body):
+    def handle(self, method, target, headers, body, peer=None):
         record = {
+            "peer": peer,
             "method": method,
             "target": target,
             "path": urllib.parse.urlsplit(target).path,
@@ -654,7 +673,11 @@ class FakeFlickr:
             headers["host"] = self.pretend_host
 
         read = ref_read_request(
-            record["method"], record["target"], headers, record["body"]
+            record["method"],
+            record["target"],
+            headers,
+            record["body"],
+            self.scheme,
         )
         record.update(read)
         record["oauth"] = {
@@ -1117,7 +1140,7 @@ class FakeFlickr:
         every = header_pairs + fields
         signed = [(n, v) for n, v in every if n != "oauth_signature"]
         signatures = [v for n, v in every if n == "oauth_signature"]
-        uri = ref_base_string_uri("http", headers["host"], record["path"])
+        uri = ref_base_string_uri(self.scheme, headers["host"], record["path"])
         base = ref_base_string("POST", uri, signed)
         oauth = {n: v for n, v in signed if n.startswith("oauth_")}
         record.update(fields=fields, files=files, base_string=base)
@@ -1133,6 +1156,9 @@ class FakeFlickr:
                 signatures[0], base, consumer_secret, grant["secret"]
             )
         ):
+            return self.rest_fail(record, {}, 96, "Invalid signature")
+
+        if self.check_timestamp(record, oauth.get("oauth_timestamp", "")):
             return self.rest_fail(record, {}, 96, "Invalid signature")
 
         record["perms"] = grant["perms"]
@@ -1284,12 +1310,8 @@ def fetch(url, data=None, headers=None, timeout=10):
             return error.code, error.geturl(), text
 
 
-def play_user(url):
-    """Be the person in the browser: open the authorize URL, say yes.
-
-    Submits the consent form as a browser would and follows the redirect;
-    returns (status, final url, page text) of the last page.
-    """
+def consent_form(url):
+    """Open the authorize page; return the consent form's action and data."""
     status, page_url, page = fetch(url)
     assert status == 200, page
 
@@ -1303,7 +1325,38 @@ def play_user(url):
         [(html.unescape(n), html.unescape(v)) for n, v in fields]
     ).encode("ascii")
     action = urllib.parse.urljoin(page_url, html.unescape(form.group(1)))
-    return fetch(action, data)
+    return action, data
+
+
+def play_user(url):
+    """Be the person in the browser: open the authorize URL, say yes.
+
+    Submits the consent form as a browser would and follows the redirect;
+    returns (status, final url, page text) of the last page.
+    """
+    return fetch(*consent_form(url))
+
+
+class _DoNotFollow(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def consent_location(url):
+    """Say yes at the authorize page; return where the browser is sent.
+
+    The redirect is not followed: a web app's callback is not local.
+    """
+    action, data = consent_form(url)
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _DoNotFollow
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        opener.open(action, data=data, timeout=10)
+
+    with caught.value as error:
+        assert error.code == 302
+        return error.headers["Location"]
 
 
 def verifier_on(page):
@@ -3609,13 +3662,17 @@ def test_real_browser_login_through_headless_chromium(fake, tmp_path):
     dom = tmp_path / "last-page.html"
     log = tmp_path / "chromium.log"
     wrapper = tmp_path / "headless-browser"
+    done = tmp_path / "browser-exited"
     wrapper.write_text(
         "#!/bin/sh\n"
-        f'exec timeout 60 "{CHROMIUM}" --headless --no-sandbox --disable-gpu'
+        f'timeout 60 "{CHROMIUM}" --headless --no-sandbox --disable-gpu'
         " --disable-quic --no-first-run --disable-background-networking"
         " --disable-component-update --disable-sync"
         f' --user-data-dir="{profile}" --dump-dom "$1"'
         f' >"{dom}" 2>"{log}"\n'
+        "status=$?\n"
+        f'echo "$status" >"{done}"\n'
+        'exit "$status"\n'
     )
     wrapper.chmod(0o755)
     started = time.monotonic()
@@ -3631,9 +3688,14 @@ def test_real_browser_login_through_headless_chromium(fake, tmp_path):
         timeout=120,
     )
 
+    deadline = time.monotonic() + 60
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
     browser_log = log.read_text(errors="replace") if log.exists() else ""
     assert result.returncode == 0, result.stderr + browser_log[-2000:]
-    assert time.monotonic() - started < 100
+    assert done.exists(), "chromium did not exit"
+    assert time.monotonic() - started < 110
     visits = fake.at("/services/oauth/authorize")
     assert [v["method"] for v in visits] == ["GET", "POST"]
     assert "Chrome" in visits[0]["headers"]["user-agent"]
@@ -3644,3 +3706,437 @@ def test_real_browser_login_through_headless_chromium(fake, tmp_path):
 
     call = run_cli(fake, "call", "flickr.test.login")
     assert json.loads(call.stdout)["user"]["id"] == "12345678@N01"
+
+
+# --------------------------------------------------------------------------
+# Connections, clocks, TLS.
+# --------------------------------------------------------------------------
+
+
+def test_calls_reuse_one_kept_alive_connection(fake):
+    flickr = make_flickr(fake)
+
+    for number in range(3):
+        flickr.test.echo(n=str(number))
+
+    assert len({r["peer"] for r in fake.calls()}) == 1
+
+
+def test_a_kept_connection_the_server_dropped_is_reopened(fake):
+    flickr = make_flickr(fake)
+    flickr.test.echo(n="1")
+    fake.hang_up_after_reply = True
+    flickr.test.echo(n="2")
+
+    rsp = flickr.test.echo(n="3", format="parsed-json")
+
+    assert rsp["n"]["_content"] == "3"
+    peers = [r["peer"] for r in fake.calls()]
+    assert peers[0] == peers[1] != peers[2]
+
+
+@pytest.mark.parametrize("skew", [20 * 60, -20 * 60], ids=["ahead", "behind"])
+def test_rest_calls_follow_a_skewed_server_clock(fake, skew):
+    fake.clock_offset = skew
+    flickr = make_flickr(fake, token=granted(fake, "read"))
+
+    login = flickr.test.login(format="parsed-json")
+    flickr.test.echo()
+
+    assert login["user"]["id"] == "12345678@N01"
+    problems = [r.get("problem") for r in fake.calls()]
+    assert problems == ["timestamp_refused", None, None]
+
+
+def test_upload_follows_a_skewed_server_clock(fake, photo_file):
+    fake.clock_offset = 20 * 60
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+
+    rsp = flickr.upload(str(photo_file), format="json")
+
+    assert json.loads(rsp)["photoid"]["_content"] == "1001"
+    assert len(fake.at("/services/upload/")) == 2
+    assert fake.uploads[-1]["files"]["photo"][1] == PHOTO_BYTES
+
+
+def test_jsonp_wrapped_reply_is_understood(fake):
+    fake.script(
+        status=200,
+        body='jsonFlickrApi({"stat":"ok","word":{"_content":"hi"}})',
+        content_type="text/javascript",
+    )
+
+    rsp = make_flickr(fake).test.echo(format="parsed-json")
+
+    assert rsp["word"]["_content"] == "hi"
+
+
+@pytest.fixture
+def tls_fake(tmp_path):
+    """The stand-in over HTTPS, with a certificate made for the test."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a test certificate")
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes"]
+        + ["-keyout", str(key), "-out", str(cert), "-days", "2"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    server = FakeFlickr(tls=context)
+    try:
+        yield server, cert
+    finally:
+        server.stop()
+
+
+def test_https_certificate_is_verified(tls_fake):
+    fake, _ = tls_fake
+    flickr = make_flickr(fake)
+
+    with pytest.raises(fo.TransportError) as caught:
+        flickr.test.echo()
+
+    assert "certificate" in str(caught.value).lower()
+    assert fake.calls() == []
+
+
+def test_https_with_a_trusted_private_ca(tls_fake):
+    fake, cert = tls_fake
+    context = ssl.create_default_context(cafile=str(cert))
+    flickr = fo.FlickrAPI(
+        fake.API_KEY,
+        fake.API_SECRET,
+        token=granted(fake, "read"),
+        transport=fo.Transport(ssl_context=context),
+    )
+    flickr.set_base_url(fake.base_url)
+
+    rsp = flickr.test.login(format="parsed-json")
+
+    assert rsp["user"]["id"] == "12345678@N01"
+    assert fake.calls()[-1]["uri"].startswith("https://127.0.0.1:")
+
+
+# --------------------------------------------------------------------------
+# Input checks: wrong arguments fail early and clearly.
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("timeout", "error"),
+    [
+        (0, ValueError),
+        (-1, ValueError),
+        (float("nan"), ValueError),
+        ("5", TypeError),
+        (True, TypeError),
+    ],
+)
+def test_bad_timeouts_are_refused(fake, timeout, error):
+    with pytest.raises(error):
+        fo.FlickrAPI("key", "secret", store_token=False, timeout=timeout)
+
+    with pytest.raises(error):
+        make_flickr(fake).test.echo(timeout=timeout)
+
+    assert fake.requests == []
+
+
+def test_bad_client_arguments_are_refused():
+    with pytest.raises(ValueError):
+        fo.OAuth1Client("k", "s", signature_method="RSA-SHA1")
+    with pytest.raises(ValueError):
+        fo.OAuth1Client("k", "s", signature_type="cookie")
+    with pytest.raises(ValueError):
+        fo.OAuth1Client("k", "s", realm='say "hi"')
+    with pytest.raises((TypeError, ValueError)):
+        fo.FlickrAPI("", "secret", store_token=False)
+    with pytest.raises(TypeError):
+        fo.FlickrAPI("k", "s", token=("token", "secret"))
+    with pytest.raises(ValueError):
+        fo.OAuth1Client("k", "s", signature_type="body").sign(
+            "GET", "https://api.example.com/"
+        )
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com/", "http://example.com:99999/", "/relative"]
+)
+def test_base_string_uri_refuses_what_is_not_an_http_url(url):
+    with pytest.raises(ValueError):
+        fo.base_string_uri(url)
+
+
+def test_base_string_uri_of_ipv6_literals():
+    assert fo.base_string_uri("http://[::1]:8080/x?y") == "http://[::1]:8080/x"
+    assert fo.base_string_uri("https://[2001:DB8::1]:443") == (
+        "https://[2001:db8::1]/"
+    )
+
+
+def ref_check_signed(signed, consumer_secret, token_secret, digest):
+    """Recompute a SignedRequest's signature from its raw parts."""
+    parts = urllib.parse.urlsplit(signed.url)
+    headers = {k.lower(): v for k, v in signed.headers.items()}
+    headers["host"] = parts.netloc
+    target = parts.path + ("?" + parts.query if parts.query else "")
+    read = ref_read_request(
+        signed.method, target, headers, signed.body, parts.scheme
+    )
+    key = ref_encode(consumer_secret) + "&" + ref_encode(token_secret)
+    mac = hmac.new(key.encode(), read["base_string"].encode(), digest)
+    return read["signatures"] == [base64.b64encode(mac.digest()).decode()]
+
+
+def test_hmac_sha256_and_plaintext_clients():
+    sha256 = fo.OAuth1Client(
+        "k", "c s", "t", "t&s", signature_method="HMAC-SHA256"
+    ).sign("POST", "https://api.example.com/x?a=1", [("b", "2 3")])
+    plain = fo.OAuth1Client(
+        "k", "c s", "t", "t&s", signature_method="PLAINTEXT"
+    ).sign("GET", "https://api.example.com/x")
+
+    assert ref_check_signed(sha256, "c s", "t&s", hashlib.sha256)
+    header = dict(ref_parse_authorization(plain.headers["Authorization"]))
+    assert header["oauth_signature"] == "c%20s&t%26s"
+    assert header["oauth_signature_method"] == "PLAINTEXT"
+
+
+def test_parameter_values_are_sent_as_flickr_text(fake):
+    flickr = make_flickr(fake, format="parsed-json")
+
+    rsp = flickr.test.echo(
+        raw=b"caf\xc3\xa9", tags=["a b", "c"], skip=None, ratio=2.5
+    )
+
+    assert rsp["raw"]["_content"] == "caf\u00e9"
+    assert rsp["tags"]["_content"] == "a b,c"
+    assert rsp["ratio"]["_content"] == "2.5"
+    assert "skip" not in rsp
+
+
+def test_parameter_values_that_cannot_be_sent(fake):
+    flickr = make_flickr(fake)
+
+    with pytest.raises(ValueError):
+        flickr.test.echo(raw=b"\xff\xfe")
+    with pytest.raises(TypeError):
+        flickr.test.echo(options={"a": 1})
+
+    assert fake.requests == []
+
+
+# --------------------------------------------------------------------------
+# More of the flows: web apps, no browser, the callback server's edges.
+# --------------------------------------------------------------------------
+
+
+def test_web_app_flow_across_two_instances(fake):
+    first = make_flickr(fake)
+    first.get_request_token(oauth_callback="https://app.example/cb?s=1")
+    url = first.auth_url("write")
+    state = first.export_request_token()
+
+    location = consent_location(url)
+    answer = dict(ref_form_decode(urllib.parse.urlsplit(location).query))
+    second = make_flickr(fake)
+    second.import_request_token(json.loads(json.dumps(state)))
+    second.get_access_token(answer["oauth_verifier"])
+
+    assert location.startswith("https://app.example/cb?s=1&")
+    token = second.token_cache.token
+    assert token.access_level == "write"
+    web = make_flickr(
+        fake, token=fo.FlickrAccessToken.from_dict(token.to_dict())
+    )
+    assert web.test.login(format="parsed-json")["user"]["id"] == (
+        "12345678@N01"
+    )
+
+
+def test_import_request_token_refuses_a_broken_state(fake):
+    flickr = make_flickr(fake)
+
+    with pytest.raises(ValueError):
+        flickr.export_request_token()
+    with pytest.raises(ValueError):
+        flickr.import_request_token({"oauth_token": "t"})
+
+
+@pytest.mark.parametrize("how", ["returns-false", "raises"])
+def test_url_is_shown_when_no_browser_opens(
+    fake, tmp_path, monkeypatch, capsys, how
+):
+    shown = []
+
+    def person_reading_the_terminal():
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            shown.append(capsys.readouterr().err)
+            match = re.search(
+                r"http://127\.0\.0\.1:\d+/services/oauth/authorize\?\S+",
+                "".join(shown),
+            )
+            if match:
+                play_user(match.group(0))
+                return
+
+            time.sleep(0.05)
+
+    def no_browser(url, *args, **kwargs):
+        threading.Thread(target=person_reading_the_terminal).start()
+        if how == "raises":
+            raise webbrowser.Error("could not locate runnable browser")
+
+        return False
+
+    for name in ("open", "open_new", "open_new_tab"):
+        monkeypatch.setattr(webbrowser, name, no_browser)
+    flickr = make_flickr(fake, tmp_path)
+
+    flickr.authenticate_via_browser(perms="read", timeout=20)
+
+    assert flickr.token_cache.token.access_level == "read"
+
+
+def test_callback_server_on_another_path():
+    with pytest.raises(ValueError):
+        fo.CallbackServer(path="callback")
+
+    with fo.CallbackServer(path="/flickr/callback") as server:
+        server.expect("tok")
+        assert server.url.endswith("/flickr/callback")
+        assert "open" in repr(server)
+        stray, _, _ = fetch(
+            server.url.replace("/flickr/callback", "/")
+            + "?oauth_token=tok&oauth_verifier=wrong-path"
+        )
+        head = poke(server.port, b"HEAD /flickr/callback HTTP/1.0\r\n\r\n")
+        fetch(server.url + "?oauth_token=tok&oauth_verifier=right-path")
+        late, _, _ = fetch(server.url + "?oauth_token=tok&oauth_verifier=late")
+
+        assert server.wait(timeout=5) == "right-path"
+
+    assert stray != 200
+    assert head.startswith(b"HTTP/1.0 200")
+    assert late != 200
+    assert "closed" in repr(server)
+
+
+# --------------------------------------------------------------------------
+# Token files that are not what they should be.
+# --------------------------------------------------------------------------
+
+
+def test_unreadable_token_file_is_a_token_cache_error(tmp_path):
+    where = tmp_path / "broken"
+    where.mkdir(mode=0o700)
+    filename = where / "oauth-tokens.sqlite"
+    filename.write_bytes(b"this is not an SQLite database\n" * 200)
+    filename.chmod(0o600)
+    cache = fo.OAuthTokenCache("key-1", "", str(where))
+
+    with pytest.raises(fo.TokenCacheError) as reading:
+        _ = cache.token
+    with pytest.raises(fo.TokenCacheError):
+        cache.token = fo.FlickrAccessToken("t", "s", "read")
+
+    assert reading.value.path == str(filename)
+    assert filename.read_bytes() == b"this is not an SQLite database\n" * 200
+
+
+def test_newer_token_file_version_is_refused_and_left_alone(tmp_path):
+    where = tmp_path / "future"
+    filename = write_flickrapi_file(
+        where, [("key-1", "", "t", "s", "read", "", "", "1@N01")]
+    )
+    conn = sqlite3.connect(str(filename))
+    with conn:
+        conn.execute("UPDATE oauth_cache_db_version SET version = 2")
+    conn.close()
+    before = filename.read_bytes()
+    cache = fo.OAuthTokenCache("key-1", "", str(where))
+
+    with pytest.raises(fo.TokenCacheError):
+        _ = cache.token
+    with pytest.raises(fo.TokenCacheError):
+        cache.token = fo.FlickrAccessToken("t2", "s2", "read")
+
+    assert filename.read_bytes() == before
+
+
+def test_malformed_token_row_is_a_token_cache_error(tmp_path):
+    where = tmp_path / "odd"
+    write_flickrapi_file(
+        where, [("key-1", "", "t", "s", "superuser", "", "", "1@N01")]
+    )
+
+    with pytest.raises(fo.TokenCacheError):
+        _ = fo.OAuthTokenCache("key-1", "", str(where)).token
+
+
+def test_wide_permissions_left_by_another_tool_are_tightened(tmp_path):
+    where = tmp_path / "wide"
+    filename = write_flickrapi_file(
+        where, [("key-1", "", "t", "s", "read", "", "", "1@N01")]
+    )
+    where.chmod(0o755)
+    filename.chmod(0o644)
+
+    assert fo.OAuthTokenCache("key-1", "", str(where)).token.token == "t"
+
+    assert stat.S_IMODE(filename.stat().st_mode) == 0o600
+    assert stat.S_IMODE(where.stat().st_mode) == 0o700
+
+
+def test_token_cache_setter_and_entries(tmp_path):
+    where = tmp_path / "tokens"
+    cache = fo.OAuthTokenCache("key-1", "", str(where))
+
+    with pytest.raises(TypeError):
+        cache.token = ("t", "s")
+    cache.token = fo.FlickrAccessToken("t", "s", "read", "", "ann", "1@N01")
+    fo.OAuthTokenCache(
+        "key-1", "bob", str(where)
+    ).token = fo.FlickrAccessToken("u", "s2", "write", "", "bob", "2@N01")
+    entries = cache.entries()
+    cache.token = None
+
+    assert [e["lookup_key"] for e in entries] == ["", "bob"]
+    assert "s2" not in json.dumps(entries)
+    assert cache.token is None
+    assert fo.OAuthTokenCache("key-1", "bob", str(where)).token.token == "u"
+
+
+def test_cli_whoami_tokens_and_logout(fake):
+    token = granted(fake, "read")
+    write_flickrapi_file(
+        Path(os.environ["HOME"]) / ".flickr",
+        [
+            (fake.API_KEY, "", token.token, token.token_secret, "read")
+            + ("Ann", "ann", "1@N01"),
+            (fake.API_KEY, "bob", "tok-b", "sec-b", "write")
+            + ("Bob", "bob", "2@N01"),
+        ],
+    )
+
+    whoami = run_cli(fake, "whoami")
+    tokens = run_cli(fake, "tokens")
+    logout = run_cli(fake, "logout")
+    after = run_cli(fake, "whoami")
+
+    assert whoami.returncode == 0
+    assert json.loads(whoami.stdout)["user_nsid"] == "1@N01"
+    assert token.token_secret not in whoami.stdout
+    assert [e["lookup_key"] for e in json.loads(tokens.stdout)] == ["", "bob"]
+    assert "sec-b" not in tokens.stdout
+    assert logout.returncode == 0
+    assert after.returncode != 0
+    assert home_cache_token(fake) is None
