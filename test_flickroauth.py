@@ -340,7 +340,7 @@ def vector_raw_request(entry):
 # --------------------------------------------------------------------------
 
 Reply = collections.namedtuple(
-    "Reply", "status content_type body headers delay drop"
+    "Reply", "status content_type body headers delay drop cut"
 )
 
 PERM_LEVELS = {"none": 0, "read": 1, "write": 2, "delete": 3}
@@ -385,11 +385,13 @@ def hidden_input(name, value):
     )
 
 
-def reply(status, content_type, body, headers=(), delay=0.0, drop=False):
+def reply(
+    status, content_type, body, headers=(), delay=0.0, drop=False, cut=False
+):
     if isinstance(body, str):
         body = body.encode("utf-8")
 
-    return Reply(status, content_type, body, tuple(headers), delay, drop)
+    return Reply(status, content_type, body, tuple(headers), delay, drop, cut)
 
 
 def form_reply(status, pairs):
@@ -492,7 +494,8 @@ class FakeFlickrHandler(http.server.BaseHTTPRequestHandler):
         try:
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
-            self.send_header("Content-Length", str(len(answer.body)))
+            length = len(answer.body) + (1000 if answer.cut else 0)
+            self.send_header("Content-Length", str(length))
             for name, value in answer.headers:
                 self.send_header(name, value)
 
@@ -501,7 +504,7 @@ class FakeFlickrHandler(http.server.BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
-        if hang_up:
+        if hang_up or answer.cut:
             self.close_connection = True
 
 
@@ -591,10 +594,15 @@ class FakeFlickr:
         headers=(),
         delay=0.0,
         drop=False,
+        cut=False,
         times=1,
     ):
-        """Answer the next ``times`` requests under ``path`` like this."""
-        canned = reply(status, content_type, body, headers, delay, drop)
+        """Answer the next ``times`` requests under ``path`` like this.
+
+        ``drop`` hangs up without a reply, ``cut`` promises more body than
+        it sends, ``delay`` waits that many seconds first.
+        """
+        canned = reply(status, content_type, body, headers, delay, drop, cut)
         with self.lock:
             self.scripted.extend([(path, canned)] * times)
 
@@ -3250,6 +3258,8 @@ def test_without_cache_every_call_goes_out(fake):
         ("etree", 200, b"\xff\xfe<rsp/>", "text/xml"),
         ("etree", 502, HTML_502, "text/html"),
         ("json", 500, b'{"stat":"ok"}', "application/json"),
+        ("etree", 200, b'<photo id="1"/>', "text/xml"),
+        ("parsed-json", 200, b"Service unavailable", "text/plain"),
     ],
     ids=[
         "html-as-xml",
@@ -3262,6 +3272,8 @@ def test_without_cache_every_call_goes_out(fake):
         "not-utf8",
         "http-502",
         "http-500-json",
+        "xml-other-root",
+        "plain-text",
     ],
 )
 def test_unreadable_rest_replies_are_response_errors(
@@ -4140,3 +4152,193 @@ def test_cli_whoami_tokens_and_logout(fake):
     assert logout.returncode == 0
     assert after.returncode != 0
     assert home_cache_token(fake) is None
+
+
+# --------------------------------------------------------------------------
+# Odds and ends a user meets.
+# --------------------------------------------------------------------------
+
+
+def test_no_secret_in_any_repr(fake, tmp_path):
+    token = granted(fake, "write")
+    flickr = make_flickr(fake, token=token)
+    client = fo.OAuth1Client(fake.API_KEY, fake.API_SECRET, "t", "tok-secret")
+    signed = client.sign("POST", fake.url("/services/rest/"), [("a", "1")])
+    response = client.request("POST", fake.url("/services/rest/"))
+    cache = fo.OAuthTokenCache(fake.API_KEY, "", str(tmp_path / "t"))
+    cache.token = token
+
+    shown = [
+        repr(x)
+        for x in (
+            flickr,
+            flickr.photos.getInfo,
+            flickr.token_cache,
+            client,
+            signed,
+            response,
+            client.transport,
+            cache,
+            cache.token,
+            fo.SimpleTokenCache(token),
+        )
+    ]
+
+    for text in shown:
+        for secret in (fake.API_SECRET, token.token_secret, "tok-secret"):
+            assert secret not in text, text
+
+
+def test_reply_cut_short_is_a_transport_error(fake):
+    fake.script(status=200, body=b"<?xml", content_type="text/xml", cut=True)
+
+    with pytest.raises(fo.TransportError) as caught:
+        make_flickr(fake).test.echo()
+
+    assert "short" in str(caught.value)
+
+
+def test_get_request_carries_its_parameters_in_the_signed_query(fake):
+    client = fo.OAuth1Client(fake.API_KEY, fake.API_SECRET)
+
+    response = client.request(
+        "GET",
+        fake.url("/services/rest/?format=json&nojsoncallback=1"),
+        [("method", "flickr.test.echo"), ("q", "a b+c")],
+    )
+
+    assert json.loads(response.body)["q"]["_content"] == "a b+c"
+    seen = fake.calls()[-1]
+    assert seen["method"] == "GET"
+    assert ("q", "a b+c") in seen["query"]
+
+
+def test_transport_without_keep_alive_closes_each_connection(fake):
+    flickr = fo.FlickrAPI(
+        fake.API_KEY,
+        fake.API_SECRET,
+        store_token=False,
+        transport=fo.Transport(keep_alive=False),
+    )
+    flickr.set_base_url(fake.base_url)
+
+    flickr.test.echo()
+    flickr.test.echo()
+
+    seen = fake.calls()
+    assert [r["headers"].get("connection") for r in seen] == ["close"] * 2
+    assert seen[0]["peer"] != seen[1]["peer"]
+
+
+def test_client_steps_out_of_order_are_value_errors():
+    client = fo.OAuth1Client("key", "secret")
+
+    with pytest.raises(ValueError):
+        client.authorization_url("https://www.flickr.com/services/oauth/x")
+    with pytest.raises(ValueError):
+        client.fetch_access_token("https://www.flickr.com/x", "123")
+    with pytest.raises(TypeError):
+        fo.FlickrAPI(12345, "secret", store_token=False)
+
+
+def test_access_token_checks():
+    token = fo.FlickrAccessToken("t", "s", "write")
+
+    assert token.has_level("read") and token.has_level("write")
+    assert not token.has_level("delete")
+    assert token != ("t", "s", "write")
+    with pytest.raises(ValueError):
+        fo.FlickrAccessToken("t", "s", "admin")
+    with pytest.raises(ValueError):
+        fo.FlickrAccessToken.from_dict({"token": "t"})
+    with pytest.raises(ValueError):
+        fo.FlickrAccessToken.from_dict(dict(token.to_dict(), extra="x"))
+    with pytest.raises(TypeError):
+        fo.FlickrAccessToken.from_dict([("token", "t")])
+
+
+def test_token_valid_with_a_reply_lacking_perms(fake, signed_in, tmp_path):
+    flickr, token = signed_in
+    fake.script(
+        status=200,
+        body='{"stat":"ok","oauth":{"token":{"_content":"x"}}}',
+        content_type="application/json",
+    )
+
+    with pytest.raises(fo.ResponseError):
+        flickr.token_valid("read")
+
+    assert disk_token(fake, tmp_path) == token
+
+
+def test_console_flow_skipped_when_token_already_valid(
+    fake, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(sys, "stdin", _EmptyInput())
+    flickr = make_flickr(fake, tmp_path)
+    flickr.token_cache.token = granted(fake, "read")
+
+    flickr.authenticate_console(perms="read")
+
+    assert fake.at("/services/oauth/request_token") == []
+
+
+def test_waiting_for_the_browser_can_be_cancelled(fake, tmp_path, monkeypatch):
+    flickr = make_flickr(fake, tmp_path)
+    use_browser(monkeypatch, BrowserUser(act=False))
+    timer = threading.Timer(0.3, flickr.cancel_authentication)
+    timer.start()
+    started = time.monotonic()
+
+    try:
+        with pytest.raises(fo.AuthorizationDenied):
+            flickr.authenticate_via_browser(perms="read", timeout=20)
+    finally:
+        timer.cancel()
+
+    assert time.monotonic() - started < 10
+    assert_port_closed(urllib.parse.urlsplit(fake.callbacks[-1]).port)
+
+
+def test_walk_over_an_empty_list(fake):
+    fake.gallery = []
+
+    assert list(make_flickr(fake).walk()) == []
+    assert len(fake.calls("flickr.photos.search")) == 1
+
+
+def test_empty_token_file_reads_as_no_token_and_takes_one(tmp_path):
+    where = tmp_path / "empty"
+    where.mkdir(mode=0o700)
+    (where / "oauth-tokens.sqlite").touch(mode=0o600)
+    half = tmp_path / "half"
+    conn = sqlite3.connect(str(write_flickrapi_file(half, [])))
+    with conn:
+        conn.execute("DROP TABLE oauth_tokens")
+    conn.close()
+
+    for directory in (where, half):
+        cache = fo.OAuthTokenCache("key-1", "", str(directory))
+        assert cache.token is None
+        cache.token = fo.FlickrAccessToken("t", "s", "read")
+        assert fo.OAuthTokenCache("key-1", "", str(directory)).token.token == (
+            "t"
+        )
+
+
+def test_cli_upload(fake, photo_file):
+    token = granted(fake, "write")
+    write_flickrapi_file(
+        Path(os.environ["HOME"]) / ".flickr",
+        [
+            (fake.API_KEY, "", token.token, token.token_secret, "write")
+            + (token.fullname, token.username, token.user_nsid)
+        ],
+    )
+
+    result = run_cli(fake, "upload", str(photo_file), "title=From the CLI")
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["photoid"]["_content"] == "1001"
+    assert dict(fake.uploads[-1]["fields"])["title"] == "From the CLI"
+    assert fake.uploads[-1]["files"]["photo"][1] == PHOTO_BYTES
