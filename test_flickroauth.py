@@ -4342,3 +4342,30 @@ def test_cli_upload(fake, photo_file):
     assert json.loads(result.stdout)["photoid"]["_content"] == "1001"
     assert dict(fake.uploads[-1]["fields"])["title"] == "From the CLI"
     assert fake.uploads[-1]["files"]["photo"][1] == PHOTO_BYTES
+
+
+def test_token_location_that_is_a_file(tmp_path):
+    where = tmp_path / "not-a-directory"
+    where.write_text("x")
+    cache = fo.OAuthTokenCache("key-1", "", str(where))
+
+    with pytest.raises(fo.TokenCacheError) as writing:
+        cache.token = fo.FlickrAccessToken("t", "s", "read")
+    with pytest.raises(fo.TokenCacheError):
+        _ = cache.token
+
+    assert str(where) in writing.value.path
+
+
+def test_upload_is_resent_whole_after_a_dropped_kept_connection(
+    fake, photo_file
+):
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+    flickr.test.echo()
+    fake.hang_up_after_reply = True
+    flickr.test.echo()
+
+    rsp = flickr.upload(str(photo_file), format="parsed-json")
+
+    assert rsp["photoid"]["_content"] == "1001"
+    assert fake.uploads[-1]["files"]["photo"][1] == PHOTO_BYTES
