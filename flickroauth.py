@@ -204,6 +204,7 @@ class OAuthError(FlickrError):
         self.oauth_problem = oauth_problem
         self.debug_sbs = debug_sbs
         self.base_string = base_string
+        self.detail = detail
         self.mismatch_at = _first_difference(base_string, debug_sbs)
         text = f"{endpoint} refused the request (HTTP {status})"
         if oauth_problem:
@@ -1145,6 +1146,7 @@ def _redacted_oauth_error(exc: OAuthError, verifier: str) -> OAuthError:
         exc.oauth_problem,
         hide(exc.debug_sbs),
         hide(exc.base_string),
+        hide(exc.detail) or "",
     )
 
 
@@ -1176,7 +1178,9 @@ def parse_token_reply(
 ) -> dict[str, str]:
     """Read a form-encoded token reply (RFC 5849 2.1, 2.3) or raise.
 
-    No part of the body is ever put in a message: it holds secrets.
+    Only a refusal's own fields (oauth_problem, debug_sbs,
+    oauth_parameters_absent) are ever put in a message; the rest of a
+    reply holds secrets.
     """
     try:
         text = resp.body.decode("utf-8")
@@ -1199,19 +1203,9 @@ def parse_token_reply(
                 )
             fields[name] = value
 
-    problem = fields.get("oauth_problem")
-    if problem or resp.status >= 400:
-        sbs = fields.get("debug_sbs")
-        base = resp.base_string
+    if fields.get("oauth_problem") or resp.status >= 400:
         detail = "" if looks_form else f"the body is {_looks_like(resp.body)}"
-        raise OAuthError(
-            endpoint,
-            resp.status,
-            problem,
-            _redact(sbs, hide) if sbs else sbs,
-            _redact(base, hide) if base else base,
-            detail,
-        )
+        raise _refusal(resp, endpoint, fields, detail, hide)
     if not looks_form:
         raise ResponseError(
             f"reply from {endpoint} is "
@@ -1228,6 +1222,44 @@ def parse_token_reply(
             resp.status,
         )
     return fields
+
+
+def _refusal(
+    resp: Response,
+    endpoint: str,
+    fields: Mapping[str, str],
+    detail: str = "",
+    hide: Sequence[str] = (),
+) -> OAuthError:
+    """The OAuthError for a refusal, with what the provider said of it.
+
+    Flickr names missing parameters in ``oauth_parameters_absent``.
+    """
+    notes = [detail] if detail else []
+    absent = fields.get("oauth_parameters_absent")
+    if absent:
+        notes.append(f"absent: {absent}")
+    sbs = fields.get("debug_sbs")
+    base = resp.base_string
+    return OAuthError(
+        endpoint,
+        resp.status,
+        fields.get("oauth_problem"),
+        _redact(sbs, hide) if sbs else sbs,
+        _redact(base, hide) if base else base,
+        _redact("; ".join(notes), hide),
+    )
+
+
+def _oauth_fields(body: bytes) -> dict[str, str]:
+    """The fields of a form-encoded OAuth refusal; empty for any other
+    body.  Flickr answers a refused REST call this way too."""
+    if b"oauth_problem=" not in body:
+        return {}
+    if _looks_like(body) != "an unrecognised body":  # XML, JSON, HTML
+        return {}
+    text = body.decode("utf-8", "replace").strip()
+    return dict(parse_qsl(text, keep_blank_values=True))
 
 
 # -- the callback server ----------------------------------------------------
@@ -2486,6 +2518,9 @@ def _bad_reply(
 
 
 def _checked_body(resp: Response, endpoint: str, method: str) -> bytes:
+    fields = _oauth_fields(resp.body)
+    if fields.get("oauth_problem"):
+        raise _refusal(resp, endpoint, fields, f"calling {method}")
     if resp.status != 200:
         what = f"HTTP {resp.status} {resp.reason} ({_looks_like(resp.body)})"
         raise _bad_reply(endpoint, method, what, resp.status)
@@ -2515,8 +2550,12 @@ def _parse_json(body: bytes, endpoint: str, method: str) -> dict[str, Any]:
         text = text[len("jsonFlickrApi(") : -1]
     try:
         data = json.loads(text)
-    except ValueError:
+    except RecursionError:
+        raise _bad_reply(endpoint, method, "JSON nested too deeply") from None
+    except ValueError as exc:
         what = f"expected JSON, got {_looks_like(body)}"
+        if _looks_like(body) == "JSON":  # cut short or otherwise broken
+            what = f"reply is not well-formed JSON ({exc})"
         raise _bad_reply(endpoint, method, what) from None
     if not isinstance(data, dict) or "stat" not in data:
         raise _bad_reply(endpoint, method, "JSON reply has no 'stat'")

@@ -455,6 +455,9 @@ class FakeFlickrHandler(http.server.BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "StandInFlickr/1.0"
+    # Headers and body go out in two writes; without TCP_NODELAY the
+    # second waits for the client's delayed ACK, 40 ms a reply.
+    disable_nagle_algorithm = True
     timeout = 10
 
     def log_message(self, format, *args):
@@ -514,8 +517,10 @@ class FakeFlickr:
     State is plain attributes so tests can set the scene: ``clock_offset``
     (seconds added to the stand-in's clock), ``deny`` (the user refuses at
     the authorize page), ``pretend_host`` (sign as if the Host header
-    said this), ``consumers``, ``access_tokens``. ``script()`` queues
-    canned replies; ``requests`` records every request seen.
+    said this), ``consumers``, ``access_tokens``, ``make_secret(kind)``
+    and ``make_verifier(callback)`` (the secrets it hands out, so a test
+    can look for them). ``script()`` queues canned replies; ``requests``
+    records every request seen.
     """
 
     API_KEY = "stand-in-api-key"
@@ -528,6 +533,8 @@ class FakeFlickr:
         self.hang_up_after_reply = False
         self.deny = False
         self.pretend_host = None
+        self.make_secret = lambda kind: secrets.token_hex(8)
+        self.make_verifier = None
         self.request_tokens = {}
         self.callbacks = []
         self.access_tokens = {}
@@ -561,9 +568,11 @@ class FakeFlickr:
             )
 
         self.base_url = f"{self.scheme}://127.0.0.1:{self.port}"
+        # stop() waits for the serving loop to look up: a short poll keeps
+        # each test's teardown short.
         self.thread = threading.Thread(
             target=self.server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},
             daemon=True,
         )
         self.thread.start()
@@ -600,7 +609,8 @@ class FakeFlickr:
         """Answer the next ``times`` requests under ``path`` like this.
 
         ``drop`` hangs up without a reply, ``cut`` promises more body than
-        it sends, ``delay`` waits that many seconds first.
+        it sends, ``delay`` waits that many seconds first. ``body`` may be
+        a function of the request's record (with its base string read).
         """
         canned = reply(status, content_type, body, headers, delay, drop, cut)
         with self.lock:
@@ -609,7 +619,7 @@ class FakeFlickr:
     def grant(self, perms="write", user=None):
         """An access token the stand-in knows, as if a flow had run."""
         token = new_token()
-        secret = secrets.token_hex(8)
+        secret = self.make_secret("access")
         with self.lock:
             self.access_tokens[token] = {
                 "secret": secret,
@@ -651,13 +661,26 @@ class FakeFlickr:
             "body": body,
             "time": time.time(),
         }
+        canned = None
         with self.lock:
             self.requests.append(record)
-            for index, (prefix, canned) in enumerate(self.scripted):
+            for index, (prefix, queued) in enumerate(self.scripted):
                 if record["path"].startswith(prefix):
                     del self.scripted[index]
                     record["scripted"] = True
-                    return canned
+                    canned = queued
+                    break
+
+        if canned is not None:
+            if callable(canned.body):
+                self.read_signed(record)
+                body = canned.body(record)
+                if isinstance(body, str):
+                    body = body.encode("utf-8")
+
+                canned = canned._replace(body=body)
+
+            return canned
 
         routes = {
             "/services/oauth/request_token": self.request_token,
@@ -794,7 +817,7 @@ class FakeFlickr:
             return self.problem(record, 400, "parameter_rejected")
 
         token = new_token()
-        secret = secrets.token_hex(8)
+        secret = self.make_secret("request")
         with self.lock:
             self.callbacks.append(callback)
             self.request_tokens[token] = {
@@ -862,7 +885,9 @@ class FakeFlickr:
                 ("oauth_problem", "user_refused"),
             ]
         else:
-            if callback == "oob":
+            if self.make_verifier is not None:
+                verifier = self.make_verifier(callback)
+            elif callback == "oob":
                 verifier = "-".join(
                     f"{secrets.randbelow(1000):03d}" for _ in range(3)
                 )
@@ -4369,3 +4394,325 @@ def test_upload_is_resent_whole_after_a_dropped_kept_connection(
 
     assert rsp["photoid"]["_content"] == "1001"
     assert fake.uploads[-1]["files"]["photo"][1] == PHOTO_BYTES
+
+
+# --------------------------------------------------------------------------
+# Issue 4: bad replies from every endpoint end in a clear error, and the
+# stored token stays as it was.
+# --------------------------------------------------------------------------
+
+REQUEST_TOKEN = "/services/oauth/request_token"
+ACCESS_TOKEN = "/services/oauth/access_token"
+REST = "/services/rest/"
+
+XML_HEAD = '<?xml version="1.0" encoding="utf-8" ?>\n'
+
+HTML_200 = (
+    b"<!DOCTYPE html>\n<html><head><title>Flickr: Sign in</title></head>"
+    b"<body><p>Please sign in to continue.</p></body></html>\n"
+)
+
+
+def form_text(pairs):
+    """Pairs as a form-encoded token reply, as Flickr writes them."""
+    return form_reply(200, pairs).body.decode("utf-8")
+
+
+@pytest.fixture
+def stored(fake, tmp_path):
+    """A FlickrAPI whose token is on disk: (flickr, token, token file)."""
+    flickr = make_flickr(fake, tmp_path, timeout=0.5)
+    token = granted(fake, "write")
+    flickr.token_cache.token = token
+    try:
+        yield flickr, token, Path(flickr.token_cache.filename)
+    finally:
+        flickr.close()
+
+
+def reach_request_token(fake, flickr):
+    return lambda: flickr.get_request_token(oauth_callback="oob")
+
+
+def reach_access_token(fake, flickr):
+    flickr.get_request_token(oauth_callback="oob")
+    _, _, page = play_user(flickr.auth_url("write"))
+    verifier = verifier_on(page)
+    return lambda: flickr.get_access_token(verifier)
+
+
+def reach_rest(fmt):
+    def reach(fake, flickr):
+        return lambda: flickr.test.login(format=fmt)
+
+    return reach
+
+
+def reach_check_token(fake, flickr):
+    return lambda: flickr.token_valid("read")
+
+
+#: name: (path, what the endpoint answers in, how a user reaches it)
+ENDPOINTS = {
+    "request-token": (REQUEST_TOKEN, "form", reach_request_token),
+    "access-token": (ACCESS_TOKEN, "form", reach_access_token),
+    "rest-etree": (REST, "xml", reach_rest("etree")),
+    "rest-rest": (REST, "xml", reach_rest("rest")),
+    "rest-parsed-json": (REST, "json", reach_rest("parsed-json")),
+    "rest-json": (REST, "json", reach_rest("json")),
+    "checkToken": (REST, "json", reach_check_token),
+}
+
+CONTENT_TYPES = {
+    "form": "text/plain; charset=utf-8",
+    "xml": "text/xml; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+}
+
+TOKEN_REPLIES = {
+    "request-token": [
+        ("oauth_callback_confirmed", "true"),
+        ("oauth_token", "72157000000000001-0a1b2c3d4e5f6a7b"),
+        ("oauth_token_secret", "9f8e7d6c5b4a3f2e"),
+    ],
+    "access-token": [
+        ("fullname", "Zo\u00eb Stand-In"),
+        ("oauth_token", "72157000000000002-1a2b3c4d5e6f7a8b"),
+        ("oauth_token_secret", "8e7d6c5b4a3f2e1d"),
+        ("user_nsid", "12345678@N01"),
+        ("username", "stand in user"),
+    ],
+}
+
+REQUIRED_FIELDS = {
+    "request-token": [
+        "oauth_callback_confirmed",
+        "oauth_token",
+        "oauth_token_secret",
+    ],
+    "access-token": ["oauth_token", "oauth_token_secret", "user_nsid"],
+}
+
+#: Replies cut off in the middle, with a Content-Length that matches.
+TRUNCATED = {
+    "form": (
+        "oauth_callback_confirmed=true&oauth_token=72157000000000001-0a1b"
+        "&oauth_tok",
+        ["oauth_token_secret"],
+    ),
+    "xml": (
+        XML_HEAD + '<rsp stat="ok">\n<user id="12345678@N01"',
+        ["XML", "well-formed"],
+    ),
+    "json": (
+        '{"stat":"ok","user":{"id":"12345678@N01"',
+        ["JSON", "well-formed"],
+    ),
+}
+
+NOT_UTF8 = {
+    "form": b"oauth_callback_confirmed=true&oauth_token=\xff\xfe"
+    b"&oauth_token_secret=s&user_nsid=1%40N01",
+    "xml": XML_HEAD.encode() + b'<rsp stat="ok"><user id="\xff\xfe"/></rsp>',
+    "json": b'{"stat":"ok","user":{"id":"\xff\xfe"}}',
+}
+
+#: JSON where XML (or a form) was asked, and the reverse.
+OTHER_FORMATS = {
+    "form": [
+        (
+            "json-body",
+            '{"stat":"fail","code":100,"message":"Invalid API Key"}',
+            "application/json",
+            ["JSON"],
+        ),
+        (
+            "xml-body",
+            XML_HEAD + '<rsp stat="fail"><err code="100" '
+            'msg="Invalid API Key" /></rsp>',
+            "text/xml",
+            ["XML"],
+        ),
+    ],
+    "xml": [
+        (
+            "json-body",
+            '{"stat":"ok","user":{"id":"12345678@N01"}}',
+            "application/json",
+            ["expected XML", "JSON"],
+        )
+    ],
+    "json": [
+        (
+            "xml-body",
+            XML_HEAD + '<rsp stat="ok"><user id="12345678@N01" /></rsp>',
+            "text/xml",
+            ["expected JSON", "XML"],
+        )
+    ],
+}
+
+
+def debug_sbs_differing_at_the_host(record):
+    """A signature_invalid refusal whose debug_sbs is the request's own
+    base string with another host: where a proxy rewrote the Host."""
+    theirs = record["base_string"].replace("127.0.0.1", "localhost", 1)
+    return form_text(
+        [("oauth_problem", "signature_invalid"), ("debug_sbs", theirs)]
+    )
+
+
+#: The oauth_problem refusals Flickr sends, with what else it sends.
+OAUTH_PROBLEMS = {
+    "signature_invalid": (debug_sbs_differing_at_the_host, ["character"]),
+    "timestamp_refused": (
+        [("oauth_acceptable_timestamps", "1700000000-1700000600")],
+        [],
+    ),
+    "nonce_used": ([], []),
+    "token_rejected": ([], []),
+    "permission_denied": ([], []),
+    "parameter_absent": (
+        [("oauth_parameters_absent", "oauth_verifier")],
+        ["oauth_verifier"],
+    ),
+    "consumer_key_unknown": ([], []),
+}
+
+BadReply = collections.namedtuple(
+    "BadReply",
+    "status body content_type words times cut",
+    defaults=(1, False),
+)
+
+
+def bad_replies(endpoint):
+    """Every bad reply an endpoint may give, with the words its error
+    must hold to say what was wrong."""
+    _, kind, _ = ENDPOINTS[endpoint]
+    truncated, truncated_words = TRUNCATED[kind]
+    cases = {
+        "empty": BadReply(200, b"", CONTENT_TYPES[kind], ["empty"]),
+        "html-200": BadReply(200, HTML_200, "text/html", ["HTML"]),
+        "html-502": BadReply(502, HTML_502, "text/html", ["502", "HTML"]),
+        "truncated": BadReply(
+            200, truncated, CONTENT_TYPES[kind], truncated_words
+        ),
+        "cut-short": BadReply(
+            200, truncated, CONTENT_TYPES[kind], ["cut short"], cut=True
+        ),
+        "not-utf8": BadReply(
+            200, NOT_UTF8[kind], CONTENT_TYPES[kind], ["UTF-8"]
+        ),
+    }
+    for name, body, content_type, words in OTHER_FORMATS[kind]:
+        cases[name] = BadReply(200, body, content_type, words)
+
+    if kind == "json":
+        nested = '{"stat":"ok","x":' + "[" * 100000 + "]" * 100000 + "}"
+        cases["nested-too-deep"] = BadReply(
+            200, nested, CONTENT_TYPES[kind], ["JSON", "deep"]
+        )
+
+    for problem, (extra, words) in OAUTH_PROBLEMS.items():
+        body = extra
+        if not callable(extra):
+            body = form_text([("oauth_problem", problem)] + extra)
+
+        cases[problem] = BadReply(
+            401,
+            body,
+            CONTENT_TYPES["form"],
+            [f"oauth_problem={problem}"] + words,
+            # The client retries a refused timestamp once, never twice.
+            times=3 if problem == "timestamp_refused" else 1,
+        )
+
+    if kind == "form":
+        full = TOKEN_REPLIES[endpoint]
+        for field in REQUIRED_FIELDS[endpoint]:
+            cases[f"no-{field}"] = BadReply(
+                200,
+                form_text([pair for pair in full if pair[0] != field]),
+                CONTENT_TYPES[kind],
+                [field],
+            )
+
+        cases["oauth_token-twice"] = BadReply(
+            200,
+            form_text(full + [("oauth_token", "72157000000000003-ffff")]),
+            CONTENT_TYPES[kind],
+            ["oauth_token", "twice"],
+        )
+
+    return cases
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "case"),
+    [
+        pytest.param(endpoint, case, id=f"{endpoint}-{case}")
+        for endpoint in ENDPOINTS
+        for case in bad_replies(endpoint)
+    ],
+)
+def test_bad_reply_is_a_clear_error_and_the_token_is_kept(
+    fake, stored, tmp_path, endpoint, case
+):
+    flickr, token, token_file = stored
+    path, _, reach = ENDPOINTS[endpoint]
+    bad = bad_replies(endpoint)[case]
+    act = reach(fake, flickr)
+    before = token_file.read_bytes()
+    seen = len(fake.at(path))
+    fake.script(
+        path=path,
+        status=bad.status,
+        body=bad.body,
+        content_type=bad.content_type,
+        times=bad.times,
+        cut=bad.cut,
+    )
+
+    with pytest.raises(fo.FlickrError) as caught:
+        act()
+
+    error = caught.value
+    text = str(error)
+    assert type(error).__module__ == fo.__name__
+    assert fake.url(path) in text, text
+    for word in bad.words:
+        assert word.lower() in text.lower(), text
+    assert len(fake.at(path)) - seen == min(bad.times, 2)
+    assert token_file.read_bytes() == before
+    assert disk_token(fake, tmp_path) == token
+
+
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+def test_refused_signature_shows_where_the_base_strings_part(
+    fake, stored, endpoint
+):
+    flickr, _, _ = stored
+    path, _, reach = ENDPOINTS[endpoint]
+    act = reach(fake, flickr)
+    fake.script(
+        path=path,
+        status=401,
+        body=debug_sbs_differing_at_the_host,
+        content_type=CONTENT_TYPES["form"],
+    )
+
+    with pytest.raises(fo.OAuthError) as caught:
+        act()
+
+    ours = fake.at(path)[-1]["base_string"]
+    theirs = ours.replace("127.0.0.1", "localhost", 1)
+    where = len(os.path.commonprefix([ours, theirs]))
+    error = caught.value
+    text = str(error)
+    assert error.oauth_problem == "signature_invalid"
+    assert error.mismatch_at == where
+    assert f"character {where}" in text
+    start = max(0, where - 20)
+    assert repr(ours[start : where + 30]) in text
+    assert repr(theirs[start : where + 30]) in text
