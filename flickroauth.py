@@ -789,7 +789,12 @@ class Transport:
     ) -> tuple[int, str, Any, bytes, bool]:
         conn.request(req.get_method(), req.selector, body, headers)
         resp = conn.getresponse()
-        data = resp.read(MAX_RESPONSE_BYTES + 1)
+        try:
+            data = resp.read(MAX_RESPONSE_BYTES + 1)
+        except ConnectionError as exc:
+            # The reply had begun, so the server took the request: it is
+            # never sent again, as a stale kept connection's would be.
+            raise _transport_error(exc, req.full_url, req.timeout) from exc
         if len(data) > MAX_RESPONSE_BYTES:
             raise ResponseError(
                 f"reply from {req.full_url.split('?')[0]} is larger than "

@@ -32,6 +32,7 @@ import socket
 import sqlite3
 import ssl
 import stat
+import struct
 import subprocess
 import sys
 import textwrap
@@ -4716,3 +4717,240 @@ def test_refused_signature_shows_where_the_base_strings_part(
     start = max(0, where - 20)
     assert repr(ours[start : where + 30]) in text
     assert repr(theirs[start : where + 30]) in text
+
+
+# --------------------------------------------------------------------------
+# Issue 4: faults on the way. Each names its cause; the token stays.
+# --------------------------------------------------------------------------
+
+PARTIAL_REPLY = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\n"
+    b"Content-Length: 400\r\n\r\n" + XML_HEAD.encode() + b'<rsp stat="ok">'
+)
+
+WHOLE_BODY = XML_HEAD.encode() + b'<rsp stat="ok"><user id="1@N01" /></rsp>\n'
+WHOLE_REPLY = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\n"
+    b"Content-Length: %d\r\n\r\n" % len(WHOLE_BODY) + WHOLE_BODY
+)
+
+
+class FaultyServer:
+    """A server on 127.0.0.1 that misbehaves below HTTP.
+
+    ``silent`` accepts, reads the request and never answers; ``reset``
+    starts a reply and resets the connection (RST) in the middle of it;
+    ``reset-second`` answers the first request on each connection whole
+    and resets in the middle of the second. ``requests`` holds each
+    request line received. Everything stops with ``stop()``.
+    """
+
+    def __init__(self, mode):
+        self.mode = mode
+        self.requests = []
+        self.conns = []
+        self.stopping = threading.Event()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.05)
+        self.port = self.sock.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+
+            conn.settimeout(5)
+            self.conns.append(conn)
+            threading.Thread(
+                target=self.talk, args=(conn,), daemon=True
+            ).start()
+
+    def read_request(self, conn):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return False
+
+            data += chunk
+
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+        while length and len(body) < int(length.group(1)):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+
+            body += chunk
+
+        self.requests.append(head.split(b"\r\n")[0].decode("latin-1"))
+        return True
+
+    def talk(self, conn):
+        try:
+            answered = 0
+            while self.read_request(conn):
+                if self.mode == "silent":
+                    self.stopping.wait(10)
+                    return
+
+                if self.mode == "reset-second" and answered == 0:
+                    conn.sendall(WHOLE_REPLY)
+                    answered += 1
+                    continue
+
+                conn.sendall(PARTIAL_REPLY)
+                # Let the start of the reply arrive before the reset.
+                self.stopping.wait(0.1)
+                conn.setsockopt(
+                    socket.SOL_SOCKET,
+                    socket.SO_LINGER,
+                    struct.pack("ii", 1, 0),
+                )
+                conn.close()
+                return
+
+        except OSError:
+            pass
+
+    def stop(self):
+        self.stopping.set()
+        self.sock.close()
+        for conn in self.conns:
+            conn.close()
+
+        self.thread.join(5)
+
+
+@pytest.fixture
+def faulty():
+    """Start FaultyServers by mode; all stop after the test."""
+    started = []
+
+    def start(mode):
+        server = FaultyServer(mode)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def free_port():
+    """A port on 127.0.0.1 that nothing listens on."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def fault_refused(fake, path, faulty, monkeypatch):
+    return f"http://127.0.0.1:{free_port()}", ["connection refused"]
+
+
+def fault_reset(fake, path, faulty, monkeypatch):
+    return faulty("reset").base_url, ["reset"]
+
+
+def fault_silent(fake, path, faulty, monkeypatch):
+    return faulty("silent").base_url, ["no reply", "0.5 s"]
+
+
+def fault_dns(fake, path, faulty, monkeypatch):
+    """No name resolves: getaddrinfo fails as it does offline."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host == "localhost":
+            raise socket.gaierror(
+                socket.EAI_NONAME, "Name or service not known"
+            )
+
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return f"http://localhost:{fake.port}", ["resolve", "not known"]
+
+
+def fault_500(fake, path, faulty, monkeypatch):
+    body = html_reply(500, "Internal Server Error", "<h1>Oops</h1>").body
+    fake.script(path=path, status=500, body=body)
+    return fake.base_url, ["500"]
+
+
+def fault_503(fake, path, faulty, monkeypatch):
+    fake.script(
+        path=path,
+        status=503,
+        body='{"stat":"fail","code":105,'
+        '"message":"Service currently unavailable"}',
+        content_type="application/json",
+    )
+    return fake.base_url, ["503"]
+
+
+#: name: (the FlickrAPI attribute with its URL, path, how to reach it)
+FAULT_ENDPOINTS = {
+    "request-token": ("REQUEST_TOKEN_URL", REQUEST_TOKEN, reach_request_token),
+    "access-token": ("ACCESS_TOKEN_URL", ACCESS_TOKEN, reach_access_token),
+    "rest": ("REST_URL", REST, reach_rest("etree")),
+    "checkToken": ("REST_URL", REST, reach_check_token),
+}
+
+FAULTS = {
+    "connection-refused": fault_refused,
+    "reset-mid-reply": fault_reset,
+    "never-answers": fault_silent,
+    "dns-failure": fault_dns,
+    "http-500": fault_500,
+    "http-503": fault_503,
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+@pytest.mark.parametrize("endpoint", list(FAULT_ENDPOINTS))
+def test_fault_names_its_cause_and_keeps_the_token(
+    fake, stored, tmp_path, faulty, monkeypatch, endpoint, fault
+):
+    flickr, token, token_file = stored
+    attribute, path, reach = FAULT_ENDPOINTS[endpoint]
+    act = reach(fake, flickr)
+    before = token_file.read_bytes()
+    base_url, words = FAULTS[fault](fake, path, faulty, monkeypatch)
+    setattr(flickr, attribute, base_url + path)
+
+    with pytest.raises(fo.FlickrError) as caught:
+        act()
+
+    text = str(caught.value)
+    assert base_url + path in text, text
+    for word in words:
+        assert word.lower() in text.lower(), text
+    assert token_file.read_bytes() == before
+    assert flickr.token_cache.token == token
+    assert disk_token(fake, tmp_path) == token
+
+
+def test_reply_reset_on_a_kept_connection_is_not_sent_again(faulty):
+    server = faulty("reset-second")
+    flickr = fo.FlickrAPI(
+        "key", "secret", store_token=False, base_url=server.base_url
+    )
+    flickr.test.login()
+
+    with pytest.raises(fo.TransportError) as caught:
+        flickr.test.login()
+
+    assert "reset" in str(caught.value)
+    assert len(server.requests) == 2, "the request was sent twice"
