@@ -1231,7 +1231,8 @@ class FakeFlickr:
         )
         return self.rest_reply(params, rsp)
 
-    def rest_reply(self, params, rsp):
+    @staticmethod
+    def rest_reply(params, rsp):
         if params.get("format") != "json":
             body = '<?xml version="1.0" encoding="utf-8" ?>\n'
             body += ET.tostring(rsp, encoding="unicode") + "\n"
@@ -4954,3 +4955,136 @@ def test_reply_reset_on_a_kept_connection_is_not_sent_again(faulty):
 
     assert "reset" in str(caught.value)
     assert len(server.requests) == 2, "the request was sent twice"
+
+
+# --------------------------------------------------------------------------
+# Issue 4: a skewed clock costs one retry, once per instance.
+# --------------------------------------------------------------------------
+
+SKEWS = pytest.mark.parametrize(
+    "skew", [20 * 60, -20 * 60], ids=["server-ahead", "server-behind"]
+)
+
+
+def rest_failure(code, message="Invalid signature"):
+    """A function of the request giving Flickr's stat=fail reply, in
+    the format the request asked for."""
+
+    def answer(record):
+        params = dict(record["query"] + record["body"])
+        rsp = element("rsp", children=[element("err", code=code, msg=message)])
+        rsp.set("stat", "fail")
+        return FakeFlickr.rest_reply(params, rsp).body
+
+    return answer
+
+
+def assert_retried_with_the_servers_time(fake, first, retry):
+    assert retry["nonce"] != first["nonce"]
+    stamp = int(retry["oauth"]["oauth_timestamp"])
+    assert abs(stamp - fake.now()) <= fake.WINDOW
+    assert abs(int(first["oauth"]["oauth_timestamp"]) - fake.now()) > (
+        fake.WINDOW
+    )
+
+
+@SKEWS
+def test_one_refused_timestamp_corrects_the_whole_flow(fake, tmp_path, skew):
+    fake.clock_offset = skew
+    flickr = make_flickr(fake, tmp_path)
+
+    flickr.get_request_token(oauth_callback="oob")
+    _, _, page = play_user(flickr.auth_url("write"))
+    flickr.get_access_token(verifier_on(page))
+    flickr.test.login()
+
+    first, retry = fake.at(REQUEST_TOKEN)
+    assert first["problem"] == "timestamp_refused"
+    assert "problem" not in retry
+    assert_retried_with_the_servers_time(fake, first, retry)
+    assert flickr.oauth.clock_offset == pytest.approx(skew, abs=5)
+    assert [r.get("problem") for r in fake.at(ACCESS_TOKEN)] == [None]
+    assert [r.get("problem") for r in fake.calls()] == [None]
+    assert flickr.token_valid("write") is True
+
+
+@pytest.mark.parametrize("code", [96, 97, 98])
+@SKEWS
+def test_rest_auth_error_with_a_far_date_is_retried_once(fake, skew, code):
+    fake.clock_offset = skew
+    flickr = make_flickr(fake, token=granted(fake, "read"))
+    fake.script(status=200, body=rest_failure(code), content_type="text/xml")
+
+    login = flickr.test.login(format="parsed-json")
+    flickr.test.echo()
+
+    assert login["user"]["id"] == "12345678@N01"
+    first, retry, later = fake.calls()
+    assert first.get("scripted") and "scripted" not in retry
+    assert_retried_with_the_servers_time(fake, first, retry)
+    assert "problem" not in later
+    assert flickr.oauth.clock_offset == pytest.approx(skew, abs=5)
+
+
+def test_rest_auth_error_with_a_near_date_is_not_retried(fake):
+    fake.clock_offset = 60
+    token = granted(fake, "read")
+    flickr = make_flickr(fake, token=token)
+    fake.revoke(token.token)
+
+    with pytest.raises(fo.FlickrAPIError) as caught:
+        flickr.test.login()
+
+    assert caught.value.code == 98
+    assert len(fake.calls()) == 1
+    assert flickr.oauth.clock_offset == 0
+
+
+def refuse_timestamps(record):
+    return form_text(
+        [
+            ("oauth_problem", "timestamp_refused"),
+            ("oauth_acceptable_timestamps", "1-2"),
+        ]
+    )
+
+
+#: name: (path, what a refusal looks like there, how to reach it)
+ALWAYS_REFUSING = {
+    "request-token": (
+        REQUEST_TOKEN,
+        401,
+        refuse_timestamps,
+        reach_request_token,
+    ),
+    "access-token": (ACCESS_TOKEN, 401, refuse_timestamps, reach_access_token),
+    "rest-timestamp_refused": (
+        REST,
+        401,
+        refuse_timestamps,
+        reach_rest("parsed-json"),
+    ),
+    "rest-96": (REST, 200, rest_failure(96), reach_rest("etree")),
+    "rest-97": (REST, 200, rest_failure(97), reach_rest("rest")),
+    "rest-98": (REST, 200, rest_failure(98), reach_rest("json")),
+}
+
+
+@pytest.mark.parametrize("endpoint", list(ALWAYS_REFUSING))
+@SKEWS
+def test_a_server_that_always_refuses_gets_exactly_one_retry(
+    fake, skew, endpoint
+):
+    path, status, body, reach = ALWAYS_REFUSING[endpoint]
+    flickr = make_flickr(fake, token=granted(fake, "read"))
+    act = reach(fake, flickr)
+    fake.clock_offset = skew
+    seen = len(fake.at(path))
+    fake.script(path=path, status=status, body=body, times=10)
+
+    with pytest.raises(fo.FlickrError):
+        act()
+
+    assert len(fake.at(path)) - seen == 2
+    first, retry = fake.at(path)[-2:]
+    assert retry["nonce"] != first["nonce"]
