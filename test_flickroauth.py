@@ -621,6 +621,7 @@ class FakeFlickr:
         """An access token the stand-in knows, as if a flow had run."""
         token = new_token()
         secret = self.make_secret("access")
+        HANDED_OUT.append(secret)
         with self.lock:
             self.access_tokens[token] = {
                 "secret": secret,
@@ -819,6 +820,7 @@ class FakeFlickr:
 
         token = new_token()
         secret = self.make_secret("request")
+        HANDED_OUT.append(secret)
         with self.lock:
             self.callbacks.append(callback)
             self.request_tokens[token] = {
@@ -895,6 +897,7 @@ class FakeFlickr:
             else:
                 verifier = secrets.token_hex(8)
 
+            HANDED_OUT.append(verifier)
             with self.lock:
                 pending["verifier"] = verifier
                 pending["perms"] = perms
@@ -1310,6 +1313,65 @@ def loopback_only(monkeypatch, tmp_path):
     yield refused
 
     assert refused == [], "the code tried to reach a host other than loopback"
+
+
+#: Every secret and verifier the stand-ins handed out in this test.
+HANDED_OUT = []
+
+
+def secret_forms(secret):
+    """A secret as it may show: raw, percent-encoded once or twice, or
+    form-encoded; and for the distinctive ones of ``distinctive()``, the
+    random hex at either end, which a piece cut from any form holds."""
+    forms = {
+        secret,
+        ref_encode(secret),
+        ref_encode(ref_encode(secret)),
+        urllib.parse.quote_plus(secret),
+    }
+    core = re.match(r"([0-9a-f]{12})-", secret)
+    if core:
+        forms.add(core.group(1))
+
+    return forms
+
+
+def assert_no_secret(texts, secrets_):
+    for text in texts:
+        for secret in secrets_:
+            for form in secret_forms(secret):
+                assert form not in text, (
+                    f"a secret ({form!r}) shows in: {text[:2000]}"
+                )
+
+
+@pytest.fixture(autouse=True)
+def debug_log():
+    """Every test runs with flickroauth logging at DEBUG into a handler on
+    the root logger; a record that shows the stand-in's consumer secret,
+    or any secret or verifier a stand-in handed out, fails the test.
+    Yields the formatted records."""
+    records = []
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(formatter.format(record))
+
+    handler = Keep(logging.DEBUG)
+    root = logging.getLogger()
+    logger = logging.getLogger(fo.__name__)
+    level = logger.level
+    root.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    HANDED_OUT.clear()
+    try:
+        yield records
+    finally:
+        root.removeHandler(handler)
+        logger.setLevel(level)
+
+    assert_no_secret(records, [FakeFlickr.API_SECRET, *HANDED_OUT])
 
 
 @pytest.fixture
@@ -5088,3 +5150,291 @@ def test_a_server_that_always_refuses_gets_exactly_one_retry(
     assert len(fake.at(path)) - seen == 2
     first, retry = fake.at(path)[-2:]
     assert retry["nonce"] != first["nonce"]
+
+
+# --------------------------------------------------------------------------
+# Issue 4: no secret in a log record, an error, a repr or any output.
+# --------------------------------------------------------------------------
+
+
+def distinctive(kind):
+    """A secret that is easy to find raw or encoded: the same random hex
+    at both ends, and characters that each encoding writes its own way
+    in between."""
+    core = secrets.token_hex(6)
+    return f"{core}-{kind} &+=/\u00e9~{core}"
+
+
+CONSUMER_SECRET = distinctive("consumer")
+WRONG_SECRET = distinctive("wrong-consumer")
+
+
+@pytest.fixture
+def secretive(fake):
+    """The stand-in with a distinctive consumer secret, and distinctive
+    request-token secrets, token secrets and verifiers."""
+    fake.consumers[fake.API_KEY] = CONSUMER_SECRET
+    fake.make_secret = distinctive
+    fake.make_verifier = lambda callback: distinctive("verifier")
+    return fake
+
+
+def secret_flickr(fake, secret=CONSUMER_SECRET, **kwargs):
+    kwargs.setdefault("store_token", False)
+    return fo.FlickrAPI(
+        fake.API_KEY, secret, base_url=fake.base_url, timeout=5, **kwargs
+    )
+
+
+def error_texts(error):
+    """All a user may see of an error: message, repr, the repr of each
+    attribute, and the whole traceback with its causes."""
+    yield str(error)
+    yield repr(error)
+    yield from (repr(value) for value in vars(error).values())
+    yield "".join(
+        traceback.format_exception(type(error), error, error.__traceback__)
+    )
+
+
+def debug_sbs_beside_the_verifier(record):
+    """signature_invalid, the server's base string differing just after
+    the verifier, so the shown excerpt takes in the verifier's end."""
+    theirs = record["base_string"].replace(
+        "%26oauth_version", "%26Xauth_version", 1
+    )
+    return form_text(
+        [("oauth_problem", "signature_invalid"), ("debug_sbs", theirs)]
+    )
+
+
+def test_no_secret_in_logs_errors_reprs_or_output_of_any_flow(
+    secretive, tmp_path, monkeypatch, caplog, capsys, debug_log
+):
+    fake = secretive
+    caplog.set_level(logging.DEBUG)
+    cache = str(tmp_path / "tokens")
+    errors = []
+
+    def expect(kind, act):
+        with pytest.raises(kind) as caught:
+            act()
+
+        errors.append(caught.value)
+
+    def at_the_access_token(**script):
+        flickr = secret_flickr(fake)
+        flickr.get_request_token(oauth_callback="oob")
+        _, _, page = play_user(flickr.auth_url("read"))
+        fake.script(path=ACCESS_TOKEN, **script)
+        return lambda: flickr.get_access_token(verifier_on(page))
+
+    # Flows that work: the browser (with strays at the callback server),
+    # calls, the console.
+    use_browser(
+        monkeypatch,
+        BrowserUser(
+            before=lambda url: send_strays(callback_port_for(fake, url))
+        ),
+    )
+    browser = secret_flickr(fake, store_token=True, token_cache_location=cache)
+    browser.authenticate_via_browser(perms="write", timeout=20)
+    browser.test.login()
+    assert browser.token_valid("write") is True
+    terminal = TerminalUser(capsys)
+    monkeypatch.setattr(sys, "stdin", terminal)
+    console = secret_flickr(
+        fake, store_token=True, token_cache_location=cache, username="con"
+    )
+    console.authenticate_console(perms="read")
+
+    # Flows that fail, several with a secret in the reply.
+    typed = distinctive("typed-verifier")
+    wrong = secret_flickr(fake)
+    wrong.get_request_token(oauth_callback="oob")
+    play_user(wrong.auth_url("read"))
+    expect(fo.OAuthError, lambda: wrong.get_access_token(typed))
+    expect(
+        fo.OAuthError,
+        at_the_access_token(
+            status=401,
+            body=debug_sbs_beside_the_verifier,
+            content_type="text/plain",
+        ),
+    )
+    in_replies = [distinctive(f"in-reply-{n}") for n in range(5)]
+    for status, pairs, cut in [
+        (
+            200,
+            [("oauth_token", "t"), ("oauth_token_secret", in_replies[0])],
+            0,
+        ),
+        (
+            200,
+            [("oauth_token", "t"), ("oauth_token_secret", in_replies[1])]
+            + [("oauth_token_secret", in_replies[2]), ("user_nsid", "1@N01")],
+            0,
+        ),
+        (502, [("oauth_token_secret", in_replies[3])], 0),
+        (
+            200,
+            [("oauth_token", "t"), ("oauth_token_secret", in_replies[4])],
+            1,
+        ),
+    ]:
+        expect(
+            fo.FlickrError,
+            at_the_access_token(
+                status=status,
+                body=form_text(pairs),
+                content_type="text/plain",
+                cut=bool(cut),
+            ),
+        )
+    unconfirmed = secret_flickr(fake)
+    fake.script(
+        path=REQUEST_TOKEN,
+        status=200,
+        body=form_text([("oauth_token", "t"), ("oauth_token_secret", typed)]),
+    )
+    expect(fo.ResponseError, lambda: unconfirmed.get_request_token("oob"))
+    imposter = secret_flickr(fake, WRONG_SECRET)
+    expect(fo.OAuthError, lambda: imposter.get_request_token("oob"))
+    fake.script(
+        status=401,
+        body=debug_sbs_differing_at_the_host,
+        content_type="text/plain",
+    )
+    expect(fo.OAuthError, lambda: browser.test.login())
+    fake.deny = True
+    denied = secret_flickr(fake)
+    expect(
+        fo.AuthorizationDenied,
+        lambda: denied.authenticate_via_browser("read", timeout=20),
+    )
+
+    captured = capsys.readouterr()
+    shown = [caplog.text, *debug_log, terminal.shown, captured.out]
+    shown.append(captured.err)
+    for error in errors:
+        shown.extend(error_texts(error))
+    signing = browser._token_client()  # holds the access token's secret
+    for thing in (browser, wrong, wrong.oauth, signing, browser.transport):
+        shown.append(repr(thing))
+    for cache_ in (browser.token_cache, console.token_cache):
+        shown += [repr(cache_), repr(cache_.token), str(cache_.token)]
+
+    assert any("signature base string" in record for record in debug_log)
+    assert browser.token_cache.token.token_secret in HANDED_OUT
+    assert signing.token_secret == browser.token_cache.token.token_secret
+    assert wrong.oauth.token_secret in HANDED_OUT
+    assert errors[1].oauth_problem == "signature_invalid"
+    assert_no_secret(
+        shown,
+        [CONSUMER_SECRET, WRONG_SECRET, typed, *in_replies, *HANDED_OUT],
+    )
+
+
+BROWSER_SCRIPT = """\
+#!{python}
+# Plays the person at the stand-in's authorize page: says yes, and
+# follows the redirect back to the local callback server.
+import html
+import re
+import sys
+import urllib.parse
+import urllib.request
+
+
+class LoopbackOnly(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urllib.parse.urlsplit(newurl).hostname != "127.0.0.1":
+            raise SystemExit("refusing to leave 127.0.0.1")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+url = sys.argv[1]
+if urllib.parse.urlsplit(url).hostname != "127.0.0.1":
+    raise SystemExit("refusing to leave 127.0.0.1")
+opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({{}}), LoopbackOnly
+)
+page = opener.open(url, timeout=10).read().decode("utf-8")
+action = re.search(r'<form method="post" action="([^"]*)"', page).group(1)
+hidden = r'<input type="hidden" name="([^"]*)" value="([^"]*)"'
+fields = re.findall(hidden, page)
+data = urllib.parse.urlencode(
+    [(html.unescape(n), html.unescape(v)) for n, v in fields]
+).encode("ascii")
+opener.open(urllib.parse.urljoin(url, action), data=data, timeout=10).read()
+"""
+
+DEBUG_CLI = (
+    "import logging, sys\n"
+    "logging.basicConfig(level=logging.DEBUG)\n"
+    "import flickroauth\n"
+    "sys.exit(flickroauth.main(sys.argv[1:]))\n"
+)
+
+
+def run_debug_cli(fake, *args, env, stdin=""):
+    """The command line with the root logger at DEBUG on stderr."""
+    command = [sys.executable, "-c", DEBUG_CLI, "--base-url", fake.base_url]
+    return subprocess.run(
+        command + list(args),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=os.environ["HOME"],
+        timeout=60,
+    )
+
+
+def test_command_line_prints_and_logs_no_secret(secretive, tmp_path):
+    fake = secretive
+    browser = tmp_path / "say-yes"
+    browser.write_text(BROWSER_SCRIPT.format(python=sys.executable))
+    browser.chmod(0o755)
+    env = cli_env(
+        fake,
+        FLICKR_API_SECRET=CONSUMER_SECRET,
+        BROWSER=str(browser),
+        PYTHONPATH=str(Path(MODULE_FILE).parent),
+    )
+    typed = distinctive("typed-verifier")
+
+    results = [
+        run_debug_cli(
+            fake, "login", "--perms", "write", "--wait", "20", env=env
+        ),
+        run_debug_cli(fake, "call", "flickr.test.login", env=env),
+        run_debug_cli(fake, "whoami", env=env),
+        run_debug_cli(fake, "tokens", env=env),
+        run_debug_cli(
+            fake,
+            "--username",
+            "x",
+            "login",
+            "--no-browser",
+            env=env,
+            stdin=typed,
+        ),
+        run_debug_cli(
+            fake,
+            "call",
+            "flickr.test.login",
+            env=dict(env, FLICKR_API_SECRET=WRONG_SECRET),
+        ),
+    ]
+
+    codes = [result.returncode for result in results]
+    assert codes == [0, 0, 0, 0, 1, 1], [r.stderr for r in results]
+    assert "verifier_invalid" in results[4].stderr
+    assert "Invalid signature" in results[5].stderr
+    assert "DEBUG:flickroauth:signature base string" in results[0].stderr
+    assert home_cache_token(fake).token_secret in HANDED_OUT
+    shown = [r.stdout for r in results] + [r.stderr for r in results]
+    assert_no_secret(
+        shown, [CONSUMER_SECRET, WRONG_SECRET, typed, *HANDED_OUT]
+    )
