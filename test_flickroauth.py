@@ -5438,3 +5438,295 @@ def test_command_line_prints_and_logs_no_secret(secretive, tmp_path):
     assert_no_secret(
         shown, [CONSUMER_SECRET, WRONG_SECRET, typed, *HANDED_OUT]
     )
+
+
+# --------------------------------------------------------------------------
+# Issue 4: the token file.
+# --------------------------------------------------------------------------
+
+
+def tree(root):
+    """Everything under root, as what would show a change to it."""
+    found = {}
+    for directory, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = os.path.join(directory, name)
+            st = os.lstat(path)
+            data = b""
+            if stat.S_ISREG(st.st_mode):
+                with open(path, "rb") as file:
+                    data = file.read()
+
+            found[os.path.relpath(path, root)] = (
+                stat.S_IFMT(st.st_mode),
+                stat.S_IMODE(st.st_mode),
+                st.st_mtime_ns,
+                data,
+            )
+
+    return found
+
+
+@pytest.mark.parametrize("how", ["write", "default-location"])
+def test_token_file_left_wide_by_flickrapi_is_tightened(tmp_path, how):
+    if how == "default-location":
+        where = Path(os.environ["HOME"]) / ".flickr"
+    else:
+        where = tmp_path / "shared"
+    filename = write_flickrapi_file(
+        where, [("key-1", "", "t", "s", "read", "", "", "1@N01")]
+    )
+    where.chmod(0o755)
+    filename.chmod(0o644)
+
+    if how == "default-location":
+        token = fo.FlickrAPI("key-1", "secret").token_cache.token
+        assert token.token == "t"
+    else:
+        cache = fo.OAuthTokenCache("key-1", "bob", str(where))
+        cache.token = fo.FlickrAccessToken("u", "s2", "write")
+
+    assert stat.S_IMODE(filename.stat().st_mode) == 0o600
+    assert stat.S_IMODE(where.stat().st_mode) == 0o700
+
+
+SQLITE_TOKENS = []
+
+
+def truncated_sqlite():
+    """The first half of a real token file with a few users in it."""
+    if not SQLITE_TOKENS:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as where:
+            for n in range(20):
+                fo.OAuthTokenCache(
+                    "key-1", f"user-{n}" * 20, where
+                ).token = fo.FlickrAccessToken(f"t{n}" * 30, "s" * 60, "read")
+
+            with open(os.path.join(where, "oauth-tokens.sqlite"), "rb") as f:
+                data = f.read()
+
+        SQLITE_TOKENS.append(data[: len(data) // 2])
+
+    return SQLITE_TOKENS[0]
+
+
+CORRUPT_FILES = {
+    "text": lambda: b"this is not an SQLite database\n" * 200,
+    "random-bytes": lambda: bytes((n * 7919 + 13) % 256 for n in range(8192)),
+    "zeros": lambda: bytes(4096),
+    "truncated-sqlite": truncated_sqlite,
+    "sqlite-header-then-zeros": lambda: (
+        truncated_sqlite()[:100] + bytes(4096 - 100)
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(CORRUPT_FILES))
+def test_corrupt_token_file_is_named_and_left_alone(tmp_path, kind):
+    where = tmp_path / "tokens"
+    where.mkdir(mode=0o700)
+    filename = where / "oauth-tokens.sqlite"
+    data = CORRUPT_FILES[kind]()
+    filename.write_bytes(data)
+    filename.chmod(0o600)
+    flickr = fo.FlickrAPI("key-1", "secret", token_cache_location=str(where))
+    cache = flickr.token_cache
+
+    def write():
+        cache.token = fo.FlickrAccessToken("t", "s", "read")
+
+    for act in (
+        lambda: cache.token,
+        lambda: flickr.token_valid("read"),
+        write,
+        cache.forget,
+        cache.entries,
+    ):
+        with pytest.raises(fo.TokenCacheError) as caught:
+            act()
+
+        assert caught.value.path == str(filename)
+        assert str(filename) in str(caught.value)
+
+    assert filename.read_bytes() == data
+    assert os.listdir(where) == ["oauth-tokens.sqlite"]
+
+
+def directory_root_cannot_write(tmp_path):
+    """True when a chmod 0500 directory really stops this process (it
+    does not stop root)."""
+    probe = tmp_path / "probe"
+    probe.mkdir(mode=0o500)
+    probe.chmod(0o500)
+    try:
+        (probe / "x").touch()
+    except PermissionError:
+        return True
+    finally:
+        probe.chmod(0o700)
+
+    return False
+
+
+@pytest.mark.parametrize("how", ["read-only-home", "under-a-regular-file"])
+def test_unwritable_token_location_names_path_and_the_ways_out(
+    fake, tmp_path, how
+):
+    if how == "read-only-home":
+        if not directory_root_cannot_write(tmp_path):
+            pytest.skip(
+                "this process writes into a chmod 0500 directory (it runs "
+                "as root), so a read-only home cannot be made here; "
+                "under-a-regular-file makes creation fail instead"
+            )
+
+        home = Path(os.environ["HOME"])
+        home.chmod(0o500)
+        location = None
+        expected = home / ".flickr" / "oauth-tokens.sqlite"
+    else:
+        blocker = tmp_path / "a-regular-file"
+        blocker.write_text("not a directory\n")
+        location = str(blocker / "flickr")
+        expected = blocker / "flickr" / "oauth-tokens.sqlite"
+
+    flickr = make_flickr(fake, tmp_path, token_cache_location=location)
+    flickr.get_request_token(oauth_callback="oob")
+    _, _, page = play_user(flickr.auth_url("read"))
+    try:
+        with pytest.raises(fo.TokenCacheError) as caught:
+            flickr.get_access_token(verifier_on(page))
+    finally:
+        Path(os.environ["HOME"]).chmod(0o700)
+
+    text = str(caught.value)
+    assert caught.value.path == str(expected)
+    assert str(expected) in text
+    assert "store_token=False" in text
+    assert "token_cache_location=" in text
+    assert not expected.exists()
+
+
+def test_store_token_false_touches_nothing_on_disk(
+    fake, tmp_path, monkeypatch, capsys
+):
+    home = Path(os.environ["HOME"])
+    left = write_flickrapi_file(
+        home / ".flickr",
+        [(fake.API_KEY, "", "old-token", "old-secret", "read", "", "", "1")],
+    )
+    left.chmod(0o644)
+    (home / ".flickr").chmod(0o755)
+    before = tree(tmp_path)
+    use_browser(monkeypatch, BrowserUser())
+    monkeypatch.setattr(sys, "stdin", TerminalUser(capsys))
+
+    browser = make_flickr(fake, store_token=False)
+    browser.authenticate_via_browser(perms="write", timeout=20)
+    assert browser.token_valid("write") is True
+    browser.test.login()
+    console = make_flickr(fake, store_token=False, username="someone")
+    console.authenticate_console(perms="read")
+    console.token_cache.forget()
+    given = make_flickr(fake, token=granted(fake, "read"))
+    given.test.login()
+    given.token_cache.forget()
+
+    assert tree(tmp_path) == before
+    assert len(fake.at(REQUEST_TOKEN)) == 2
+
+
+@pytest.mark.parametrize("version", [0, 2, 99])
+def test_other_token_file_versions_are_refused_and_left_alone(
+    tmp_path, version
+):
+    where = tmp_path / "other"
+    filename = write_flickrapi_file(
+        where, [("key-1", "", "t", "s", "read", "", "", "1@N01")]
+    )
+    conn = sqlite3.connect(str(filename))
+    with conn:
+        conn.execute(
+            "UPDATE oauth_cache_db_version SET version = ?", (version,)
+        )
+    conn.close()
+    filename.chmod(0o600)
+    before = tree(where)
+    flickr = fo.FlickrAPI("key-1", "secret", token_cache_location=str(where))
+
+    def write():
+        flickr.token_cache.token = fo.FlickrAccessToken("t2", "s2", "read")
+
+    for act in (
+        lambda: flickr.token_cache.token,
+        write,
+        flickr.token_cache.forget,
+    ):
+        with pytest.raises(fo.TokenCacheError) as caught:
+            act()
+
+        text = str(caught.value)
+        assert str(filename) in text
+        assert f"version [{version}]" in text
+
+    assert tree(where) == before
+
+
+TOKEN_WORKER = """
+import sys
+
+import flickroauth as fo
+
+where, me = sys.argv[1], int(sys.argv[2])
+for n in range(50):
+    mine = fo.FlickrAccessToken(f"token-{me}-{n}", f"secret-{me}-{n}", "write")
+    fo.OAuthTokenCache("key-1", f"user-{me}", where).token = mine
+    back = fo.OAuthTokenCache("key-1", f"user-{me}", where).token
+    if back != mine:
+        sys.exit(f"lost write: {mine.token} read back as {back!r}")
+    other = (me + n + 1) % 8
+    theirs = fo.OAuthTokenCache("key-1", f"user-{other}", where).token
+    if theirs is not None and not theirs.token.startswith(f"token-{other}-"):
+        sys.exit(f"user-{other} holds {theirs.token}")
+print("done")
+"""
+
+
+def test_eight_processes_share_one_token_file(tmp_path):
+    where = str(tmp_path / "shared")
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
+    env["PYTHONPATH"] = str(Path(MODULE_FILE).parent)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", TOKEN_WORKER, where, str(me)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for me in range(8)
+    ]
+    try:
+        results = [worker.communicate(timeout=120) for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+
+    for worker, (out, err) in zip(workers, results):
+        assert "locked" not in err
+        assert worker.returncode == 0, err
+        assert out.strip() == "done"
+    cache = fo.OAuthTokenCache("key-1", "", where)
+    assert [e["lookup_key"] for e in cache.entries()] == [
+        f"user-{me}" for me in range(8)
+    ]
+    for me in range(8):
+        token = fo.OAuthTokenCache("key-1", f"user-{me}", where).token
+        assert (token.token, token.token_secret) == (
+            f"token-{me}-49",
+            f"secret-{me}-49",
+        )
