@@ -1320,12 +1320,31 @@ def _make_handler_class() -> Any:
             _debug("callback server: %s", _QUERY.sub("?...", format % args))
 
         def log_request(self, code: Any = "-", size: Any = "-") -> None:
-            path = (
-                self.path.split("?")[0] if isinstance(self.path, str) else "?"
-            )
+            # A request line too broken to parse leaves no path at all.
+            path = getattr(self, "path", None)
+            path = path.split("?")[0] if isinstance(path, str) else "?"
             _debug("callback server: %s %s -> %s", self.command, path, code)
 
     return CallbackHandler
+
+
+def _make_server_class() -> Any:
+    """The threading server, built on first use like its handler."""
+    from http.server import ThreadingHTTPServer
+
+    class CallbackHTTPServer(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            # socketserver prints a traceback to stderr; a stray that
+            # hangs up or sends garbage is not the user's business.  The
+            # type alone is logged: the exception may quote the request.
+            _debug(
+                "callback server: dropped a broken request (%s)",
+                type(sys.exc_info()[1]).__name__,
+            )
+
+    return CallbackHTTPServer
 
 
 class CallbackServer:
@@ -1338,8 +1357,6 @@ class CallbackServer:
     """
 
     def __init__(self, port: int = 0, path: str = "/") -> None:
-        from http.server import ThreadingHTTPServer
-
         if not path.startswith("/"):
             raise ValueError(f"callback path must start with '/': {path!r}")
         self.path = path
@@ -1348,12 +1365,11 @@ class CallbackServer:
         self._denied: str | None = None
         self._done = threading.Event()
         self._lock = threading.Lock()
-        server = ThreadingHTTPServer(
+        server = _make_server_class()(
             ("127.0.0.1", port), _make_handler_class()
         )
-        server.daemon_threads = True
         # The handler finds its CallbackServer through this attribute.
-        server.callback = self  # type: ignore[attr-defined]
+        server.callback = self
         self._server: Any = server
         self.port: int = server.server_address[1]
         self._thread = threading.Thread(

@@ -5730,3 +5730,189 @@ def test_eight_processes_share_one_token_file(tmp_path):
             f"token-{me}-49",
             f"secret-{me}-49",
         )
+
+
+# --------------------------------------------------------------------------
+# Issue 4: the callback server under abuse.
+# --------------------------------------------------------------------------
+
+JUNK = [
+    b"\x00\xff\xfe\xfd" * 64,
+    TLS_CLIENT_HELLO,
+    b"\r\n\r\n",
+    b"GET / HTTP/1.1\r\n\r\n",
+    b"GET /?oauth_token=not-this-one&oauth_verifier=junk HTTP/1.1\r\n\r\n",
+    b"GET /" + b"A" * 70000 + b" HTTP/1.1\r\n\r\n",
+    b"GET / HTTP/1.1\r\n" + b"X-Junk: y\r\n" * 150 + b"\r\n",
+    b"GET / HTTP/9.9\r\n\r\n",
+    b"GET /\x00\x01 HTTP/1.1\r\n\r\n",
+    b"BREW /pot HTTP/1.1\r\n\r\n",
+    b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+    b"GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+]
+
+
+def junk_requests(port, count=1000, workers=4):
+    """``count`` junk requests from a few threads; returns the replies."""
+    replies = []
+
+    def send(offset):
+        for n in range(offset, count, workers):
+            replies.append(poke(port, JUNK[n % len(JUNK)]))
+
+    threads = [
+        threading.Thread(target=send, args=(n,), daemon=True)
+        for n in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert len(replies) == count
+    return replies
+
+
+def flow_token(url):
+    return dict(ref_form_decode(urllib.parse.urlsplit(url).query))[
+        "oauth_token"
+    ]
+
+
+def abuse_silence(port, url, held):
+    held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+
+
+def abuse_junk(port, url, held):
+    replies = junk_requests(port)
+    assert not any(reply.startswith(b"HTTP/1.0 200") for reply in replies)
+
+
+def abuse_other_flow(port, url, held):
+    for query in (
+        "oauth_token=another-flow&oauth_verifier=stolen",
+        "oauth_token=another-flow&oauth_problem=user_refused",
+        "oauth_token=another-flow",
+    ):
+        status, _, _ = fetch(f"http://127.0.0.1:{port}/?{query}")
+        assert status == 400
+
+
+def abuse_tls(port, url, held):
+    poke(port, TLS_CLIENT_HELLO)
+
+
+def abuse_head(port, url, held):
+    query = f"oauth_token={flow_token(url)}&oauth_verifier=forged"
+    reply = poke(port, f"HEAD /?{query} HTTP/1.0\r\n\r\n".encode())
+    assert reply.startswith(b"HTTP/1.0 200")
+    assert b"\r\n\r\n" in reply and reply.endswith(b"\r\n\r\n")
+
+
+CALLBACK_ABUSE = {
+    "silent-connection": abuse_silence,
+    "1000-junk-requests": abuse_junk,
+    "another-oauth_token": abuse_other_flow,
+    "tls-client-hello": abuse_tls,
+    "head": abuse_head,
+}
+
+
+@pytest.mark.parametrize("abuse", list(CALLBACK_ABUSE))
+def test_browser_flow_completes_through_abuse_of_the_callback_server(
+    fake, tmp_path, monkeypatch, capsys, abuse
+):
+    held = []
+    user = BrowserUser(
+        before=lambda url: CALLBACK_ABUSE[abuse](
+            callback_port_for(fake, url), url, held
+        )
+    )
+    use_browser(monkeypatch, user)
+    flickr = make_flickr(fake, tmp_path)
+    try:
+        # Shorter than the 10 s a silent connection may hold a handler:
+        # the right callback must not wait behind it.
+        flickr.authenticate_via_browser(perms="write", timeout=5)
+        port = urllib.parse.urlsplit(fake.callbacks[-1]).port
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    finally:
+        for sock in held:
+            sock.close()
+
+    assert user.errors == []
+    token = flickr.token_cache.token
+    assert token.access_level == "write"
+    assert fake.access_tokens[token.token]["perms"] == "write"
+    assert [r.get("problem") for r in fake.at(ACCESS_TOKEN)] == [None]
+    assert_port_closed(port)
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", "")
+
+
+def deny_at_the_callback(fake, query):
+    """A browser sent back with ``query`` (after the right oauth_token)."""
+
+    def open_(url, new=0, autoraise=True):
+        port = callback_port_for(fake, url)
+        fetch(f"http://127.0.0.1:{port}/?oauth_token={flow_token(url)}{query}")
+        return True
+
+    return open_
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("&oauth_problem=user_refused", "user_refused"),
+        ("", "no oauth_verifier"),
+        ("&oauth_verifier=", "no oauth_verifier"),
+    ],
+    ids=["user_refused", "no-verifier", "empty-verifier"],
+)
+def test_denial_at_the_callback_ends_the_flow_and_frees_the_port(
+    fake, tmp_path, monkeypatch, capsys, query, named
+):
+    for name in ("open", "open_new", "open_new_tab"):
+        monkeypatch.setattr(
+            webbrowser, name, deny_at_the_callback(fake, query)
+        )
+    flickr = make_flickr(fake, tmp_path)
+
+    with pytest.raises(fo.AuthorizationDenied) as caught:
+        flickr.authenticate_via_browser(perms="read", timeout=20)
+
+    assert named in str(caught.value)
+    assert flickr.token_cache.token is None
+    assert fake.at(ACCESS_TOKEN) == []
+    assert_port_closed(urllib.parse.urlsplit(fake.callbacks[-1]).port)
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("ending", ["verifier", "denial", "timeout", "cancel"])
+def test_callback_server_frees_its_port_however_the_wait_ends(capsys, ending):
+    with fo.CallbackServer() as server:
+        server.expect("tok")
+        held = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        junk_requests(server.port, count=40)
+        if ending == "verifier":
+            fetch(server.url + "?oauth_token=tok&oauth_verifier=v")
+            assert server.wait(timeout=5) == "v"
+        elif ending == "denial":
+            fetch(server.url + "?oauth_token=tok&oauth_problem=user_refused")
+            with pytest.raises(fo.AuthorizationDenied):
+                server.wait(timeout=5)
+        elif ending == "timeout":
+            with pytest.raises(fo.CallbackTimeout):
+                server.wait(timeout=0.2)
+        else:
+            server.cancel()
+            with pytest.raises(fo.AuthorizationDenied):
+                server.wait(timeout=5)
+
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", server.port), timeout=2)
+    held.close()
+    assert_port_closed(server.port)
+    assert capsys.readouterr().err == ""
