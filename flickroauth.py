@@ -790,7 +790,7 @@ class Transport:
         conn.request(req.get_method(), req.selector, body, headers)
         resp = conn.getresponse()
         try:
-            data = resp.read(MAX_RESPONSE_BYTES + 1)
+            data = _read_body(resp)
         except ConnectionError as exc:
             # The reply had begun, so the server took the request: it is
             # never sent again, as a stale kept connection's would be.
@@ -807,6 +807,24 @@ class Transport:
 
             raise http.client.IncompleteRead(data, resp.length)
         return resp.status, resp.reason, resp.msg, data, resp.will_close
+
+
+def _read_body(resp: Any) -> bytes:
+    """The reply body, up to one byte past MAX_RESPONSE_BYTES.
+
+    Read in pieces: ``read(amt)`` sets aside ``amt`` bytes before it
+    reads (always on 3.8; on later versions when the length is not
+    known), and a 64 MiB buffer for each small reply is a heavy cost.
+    """
+    parts = []
+    size = 0
+    while size <= MAX_RESPONSE_BYTES:
+        part = resp.read(min(65536, MAX_RESPONSE_BYTES + 1 - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
 
 
 def _rewind(body: Any) -> bool:
@@ -1908,8 +1926,10 @@ def flickr_text(name: str, value: Any) -> str | None:
         return "1" if value else "0"
     if isinstance(value, str):
         return value
-    if isinstance(value, (int, float)):
-        return str(value)
+    if isinstance(value, int):  # an IntEnum's str() is its name on 3.8
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return float.__repr__(value)
     if isinstance(value, (bytes, bytearray)):
         try:
             return bytes(value).decode("utf-8")

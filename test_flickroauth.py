@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import base64
 import collections
+import datetime
+import decimal
 import email.parser
 import email.policy
 import email.utils
+import enum
 import hashlib
 import hmac
 import html
@@ -39,6 +42,7 @@ import textwrap
 import threading
 import time
 import traceback
+import tracemalloc
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -4804,12 +4808,14 @@ class FaultyServer:
     ``silent`` accepts, reads the request and never answers; ``reset``
     starts a reply and resets the connection (RST) in the middle of it;
     ``reset-second`` answers the first request on each connection whole
-    and resets in the middle of the second. ``requests`` holds each
-    request line received. Everything stops with ``stop()``.
+    and resets in the middle of the second; ``close-delimited`` answers
+    ``body`` with no length, ending it by closing. ``requests`` holds
+    each request line received. Everything stops with ``stop()``.
     """
 
-    def __init__(self, mode):
+    def __init__(self, mode, body=WHOLE_BODY):
         self.mode = mode
+        self.body = body
         self.requests = []
         self.conns = []
         self.stopping = threading.Event()
@@ -4866,6 +4872,15 @@ class FaultyServer:
                     self.stopping.wait(10)
                     return
 
+                if self.mode == "close-delimited":
+                    conn.sendall(
+                        b"HTTP/1.0 200 OK\r\nContent-Type: text/xml\r\n\r\n"
+                        + self.body
+                    )
+                    conn.shutdown(socket.SHUT_WR)
+                    self.stopping.wait(2)
+                    return
+
                 if self.mode == "reset-second" and answered == 0:
                     conn.sendall(WHOLE_REPLY)
                     answered += 1
@@ -4899,8 +4914,8 @@ def faulty():
     """Start FaultyServers by mode; all stop after the test."""
     started = []
 
-    def start(mode):
-        server = FaultyServer(mode)
+    def start(mode, **kwargs):
+        server = FaultyServer(mode, **kwargs)
         started.append(server)
         return server
 
@@ -5916,3 +5931,227 @@ def test_callback_server_frees_its_port_however_the_wait_ends(capsys, ending):
     held.close()
     assert_port_closed(server.port)
     assert capsys.readouterr().err == ""
+
+
+# --------------------------------------------------------------------------
+# Issue 4: one FlickrAPI shared by threads.
+# --------------------------------------------------------------------------
+
+
+def test_one_flickrapi_from_eight_threads_two_hundred_calls_each(fake):
+    flickr = make_flickr(fake, token=granted(fake, "read"))
+    failures = []
+    start = threading.Barrier(8, timeout=30)
+
+    def work(me):
+        try:
+            start.wait()
+            for n in range(200):
+                rsp = flickr.test.echo(format="parsed-json", call=f"{me}-{n}")
+                if rsp["call"]["_content"] != f"{me}-{n}":
+                    failures.append(f"{me}-{n} got {rsp['call']}")
+        except Exception:
+            failures.append(traceback.format_exc())
+
+    threads = [threading.Thread(target=work, args=(me,)) for me in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    assert not any(thread.is_alive() for thread in threads)
+    assert failures == []
+    calls = fake.calls("flickr.test.echo")
+    assert len(calls) == 1600
+    assert [c for c in calls if "problem" in c or "error_code" in c] == []
+    assert len({c["nonce"] for c in calls}) == 1600
+
+
+# --------------------------------------------------------------------------
+# Issue 4: a caller's mistakes.
+# --------------------------------------------------------------------------
+
+
+class Privacy(enum.IntEnum):
+    FRIENDS = 2
+
+
+@pytest.mark.parametrize(
+    ("value", "sent"),
+    [
+        (0, "0"),
+        (-3, "-3"),
+        (2**40, "1099511627776"),
+        (2.5, "2.5"),
+        (True, "1"),
+        (False, "0"),
+        (Privacy.FRIENDS, "2"),
+        (["a b", "c"], "a b,c"),
+        (("sunset", 2, True), "sunset,2,1"),
+        ([1, None, 3], "1,3"),
+        ([], ""),
+        (b"caf\xc3\xa9", "caf\u00e9"),
+        (bytearray(b"caf\xc3\xa9"), "caf\u00e9"),
+        ("Zo\u00eb", "Zo\u00eb"),
+    ],
+    ids=lambda value: type(value).__name__,
+)
+def test_parameter_values_are_sent_as_flickr_expects(fake, value, sent):
+    flickr = make_flickr(fake, format="parsed-json")
+
+    rsp = flickr.test.echo(value=value)
+
+    assert fake.calls()[-1]["params"]["value"] == sent
+    assert rsp["value"] == ({"_content": sent} if sent else {})
+
+
+def test_a_none_parameter_is_left_out(fake):
+    make_flickr(fake).test.echo(value=None, kept="1")
+
+    assert "value" not in fake.calls()[-1]["params"]
+    assert fake.calls()[-1]["params"]["kept"] == "1"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": 1},
+        {1, 2},
+        frozenset(),
+        object(),
+        1j,
+        decimal.Decimal("1.5"),
+        datetime.date(2024, 1, 1),
+        ["fine", {"not": "fine"}],
+    ],
+    ids=lambda value: type(value).__name__,
+)
+def test_other_parameter_types_are_a_type_error_naming_the_parameter(
+    fake, value
+):
+    flickr = make_flickr(fake)
+
+    with pytest.raises(TypeError) as caught:
+        flickr.test.echo(photo_title=value)
+
+    assert "photo_title" in str(caught.value)
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    ("make", "named"),
+    [
+        (lambda: fo.FlickrAPI("", "secret"), "api_key"),
+        (lambda: fo.FlickrAPI("   ", "secret"), "api_key"),
+        (lambda: fo.FlickrAPI("key", ""), "secret"),
+        (lambda: fo.FlickrAPI("key", " \t"), "secret"),
+        (lambda: fo.OAuth1Client("", "secret"), "client_key"),
+        (lambda: fo.OAuth1Client("key", ""), "client_secret"),
+        (lambda: fo.OAuthTokenCache(""), "api_key"),
+        (lambda: fo.FlickrAccessToken("", "s"), "token"),
+        (lambda: fo.FlickrAccessToken("t", ""), "token_secret"),
+    ],
+    ids=[
+        "empty-api-key",
+        "blank-api-key",
+        "empty-secret",
+        "blank-secret",
+        "empty-client-key",
+        "empty-client-secret",
+        "cache-empty-api-key",
+        "empty-token",
+        "empty-token-secret",
+    ],
+)
+def test_empty_key_or_secret_is_a_value_error_saying_which(make, named):
+    with pytest.raises(ValueError) as caught:
+        make()
+
+    assert str(caught.value).startswith(f"{named} ")
+    assert "empty" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        lambda flickr: flickr.auth_url("admin"),
+        lambda flickr: flickr.token_valid("admin"),
+        lambda flickr: flickr.authenticate_via_browser("admin", timeout=1),
+        lambda flickr: flickr.authenticate_console("admin"),
+        lambda flickr: flickr.import_request_token(
+            {"oauth_token": "t", "oauth_token_secret": "s", "perms": "admin"}
+        ),
+    ],
+    ids=["auth_url", "token_valid", "browser", "console", "import"],
+)
+def test_unknown_perms_is_a_value_error_saying_which(fake, ask):
+    flickr = make_flickr(fake, token=granted(fake, "read"))
+
+    with pytest.raises(ValueError) as caught:
+        ask(flickr)
+
+    assert "perms 'admin'" in str(caught.value)
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        lambda fake: make_flickr(fake, format="xml"),
+        lambda fake: make_flickr(fake).call("flickr.test.echo", format="xml"),
+        lambda fake: make_flickr(fake).test.echo(format="xml"),
+        lambda fake: list(make_flickr(fake).walk(format="xml")),
+        lambda fake: make_flickr(fake).upload(__file__, format="xml"),
+    ],
+    ids=["constructor", "call", "method", "walk", "upload"],
+)
+def test_unknown_format_is_a_value_error_saying_which(fake, ask):
+    with pytest.raises(ValueError) as caught:
+        ask(fake)
+
+    assert "format 'xml'" in str(caught.value)
+    assert fake.requests == []
+
+
+# --------------------------------------------------------------------------
+# Issue 4: replies are read in pieces, and a bound holds.
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("framing", ["content-length", "close-delimited"])
+def test_a_small_reply_is_read_without_a_large_buffer(fake, faulty, framing):
+    base_url = fake.base_url
+    if framing == "close-delimited":
+        base_url = faulty("close-delimited").base_url
+    flickr = fo.FlickrAPI(
+        fake.API_KEY, fake.API_SECRET, store_token=False, base_url=base_url
+    )
+    flickr.test.echo(format="rest")
+
+    tracemalloc.start()
+    try:
+        flickr.test.echo(format="rest")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert peak < 4 * 2**20, f"{peak / 2**20:.0f} MiB for a small reply"
+
+
+@pytest.mark.parametrize("framing", ["content-length", "close-delimited"])
+def test_a_reply_over_the_size_bound_is_refused(
+    fake, faulty, monkeypatch, framing
+):
+    big = XML_HEAD + '<rsp stat="ok">' + "<x/>" * 2000 + "</rsp>"
+    base_url = fake.base_url
+    if framing == "close-delimited":
+        base_url = faulty("close-delimited", body=big.encode()).base_url
+    else:
+        fake.script(status=200, body=big, content_type="text/xml")
+    monkeypatch.setattr(fo, "MAX_RESPONSE_BYTES", 1000)
+    flickr = fo.FlickrAPI("k", "s", store_token=False, base_url=base_url)
+
+    with pytest.raises(fo.ResponseError) as caught:
+        flickr.test.echo()
+
+    assert "larger than 1000 bytes" in str(caught.value)
