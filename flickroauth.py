@@ -182,12 +182,15 @@ class FlickrAPIError(FlickrError):
 
 
 class OAuthError(FlickrError):
-    """An OAuth endpoint refused a request.
+    """An OAuth endpoint, or a REST call answered in OAuth's form,
+    refused a request.
 
     Carries the HTTP ``status``, Flickr's ``oauth_problem``, the base
     string Flickr computed (``debug_sbs``) when it sent one, our own
     ``base_string`` and ``mismatch_at``, the index where the two first
     differ: the quickest way to see why a signature was refused.
+    ``detail`` holds what else is known (parameters Flickr missed, a
+    body that was not a refusal at all).
     """
 
     def __init__(
