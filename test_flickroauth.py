@@ -4369,3 +4369,87 @@ def test_upload_is_resent_whole_after_a_dropped_kept_connection(
 
     assert rsp["photoid"]["_content"] == "1001"
     assert fake.uploads[-1]["files"]["photo"][1] == PHOTO_BYTES
+
+
+# -- packaging (issue 3) ------------------------------------------------------
+
+
+def _can_build():
+    try:
+        import build  # noqa: F401
+        import setuptools  # noqa: F401
+        import wheel  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(
+    not _can_build(),
+    reason="needs the 'build', 'setuptools' and 'wheel' packages, which "
+    ".ci/run installs for its coverage run (the tests need only pytest)",
+)
+def test_wheel_and_sdist_hold_the_module_and_licence(tmp_path):
+    import tarfile
+    import zipfile
+
+    here = Path(__file__).resolve().parent
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in (
+        "flickroauth.py",
+        "README.md",
+        "LICENSE",
+        "setup.cfg",
+        "pyproject.toml",
+    ):
+        shutil.copy(here / name, source / name)
+    out = tmp_path / "dist"
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--no-isolation",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    version = fo.__version__
+    (wheel_path,) = out.glob("*.whl")
+    (sdist_path,) = out.glob("*.tar.gz")
+    assert wheel_path.name == f"flickroauth-{version}-py3-none-any.whl"
+    assert sdist_path.name == f"flickroauth-{version}.tar.gz"
+
+    with zipfile.ZipFile(wheel_path) as wheel_zip:
+        names = wheel_zip.namelist()
+        info = f"flickroauth-{version}.dist-info/"
+        payload = [n for n in names if not n.startswith(info)]
+        assert payload == ["flickroauth.py"]
+        assert f"{info}licenses/LICENSE" in names or f"{info}LICENSE" in names
+        metadata = wheel_zip.read(f"{info}METADATA").decode()
+        module = wheel_zip.read("flickroauth.py")
+    assert module == (here / "flickroauth.py").read_bytes()
+    assert f"\nVersion: {version}\n" in metadata
+    assert "Requires-Dist" not in metadata
+
+    with tarfile.open(sdist_path) as sdist:
+        members = {
+            m.name.split("/", 1)[1]
+            for m in sdist.getmembers()
+            if "/" in m.name
+        }
+    assert {
+        "flickroauth.py",
+        "LICENSE",
+        "README.md",
+        "setup.cfg",
+        "pyproject.toml",
+    } <= members
