@@ -4534,3 +4534,29 @@ def test_a_reply_over_the_size_limit_is_refused(monkeypatch):
         with pytest.raises(fo.ResponseError) as caught:
             fo.Transport(timeout=10).request("GET", url)
         assert "larger than 1000 bytes" in str(caught.value)
+
+
+def test_benchmark_quick_run_works():
+    # Proves the benchmark runs and reports every figure of issue 6; it
+    # asserts nothing about speed (the figures go in the README).
+    script = Path(__file__).resolve().parent / "benchmarks"
+    script = script / "bench_flickroauth.py"
+
+    done = subprocess.run(
+        [sys.executable, str(script), "--quick", "--strict"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        stdin=subprocess.DEVNULL,
+    )
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for heading in (
+        "1. import",
+        "2. signing",
+        "3. sequential signed REST calls",
+        "4. upload of a",
+        "5. token cache",
+    ):
+        assert heading in done.stdout
+    assert "FAILED" not in done.stdout
