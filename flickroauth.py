@@ -788,7 +788,7 @@ class Transport:
     ) -> tuple[int, str, Any, bytes, bool]:
         conn.request(req.get_method(), req.selector, body, headers)
         resp = conn.getresponse()
-        data = resp.read(MAX_RESPONSE_BYTES + 1)
+        data = _read_at_most(resp, MAX_RESPONSE_BYTES + 1)
         if len(data) > MAX_RESPONSE_BYTES:
             raise ResponseError(
                 f"reply from {req.full_url.split('?')[0]} is larger than "
@@ -801,6 +801,23 @@ class Transport:
 
             raise http.client.IncompleteRead(data, resp.length)
         return resp.status, resp.reason, resp.msg, data, resp.will_close
+
+
+def _read_at_most(resp: Any, limit: int) -> bytes:
+    """Up to ``limit`` bytes of a reply, read in 64 KiB pieces.
+
+    Python 3.8's ``read(amt)`` allocates ``amt`` bytes before reading, so
+    asking for the whole limit at once would cost 64 MiB on every reply.
+    """
+    parts = []
+    size = 0
+    while size < limit:
+        chunk = resp.read(min(65536, limit - size))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)
 
 
 def _rewind(body: Any) -> bool:

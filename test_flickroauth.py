@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import email.message
 import email.parser
 import email.policy
 import email.utils
@@ -352,25 +353,123 @@ HTML_502 = (
 )
 
 
-def multipart_fields(headers, body):
-    """(fields, files) of a multipart/form-data body, fields as text."""
-    head = f"Content-Type: {headers.get('content-type', '')}\r\n\r\n"
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        head.encode("latin-1") + body
-    )
-    fields, files = [], {}
-    if not message.is_multipart():
-        return fields, files
+class _MultipartPart:
+    """One part of a multipart body, taken in as it streams past."""
 
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True)
-        if part.get_filename() is not None:
-            files[name] = (part.get_filename(), data)
+    def __init__(self, head, keep):
+        message = email.parser.HeaderParser(policy=email.policy.HTTP)
+        headers = message.parsestr(head.decode("utf-8"))
+        name = headers.get_param("name", header="content-disposition")
+        self.name = email.utils.collapse_rfc2231_value(name) if name else None
+        self.filename = headers.get_filename()
+        self.keep = keep
+        self.size = 0
+        self.digest = hashlib.sha256()
+        self.kept = []
+
+    def feed(self, data):
+        if not data:
+            return
+
+        self.size += len(data)
+        self.digest.update(data)
+        if self.size <= self.keep:
+            self.kept.append(data)
+        elif self.filename is None:
+            raise ValueError(f"form field {self.name!r} is too long")
         else:
-            fields.append((name, data.decode("utf-8")))
+            self.kept = None
 
-    return fields, files
+    def finish(self, result):
+        data = None if self.kept is None else b"".join(self.kept)
+        if self.filename is None:
+            result["fields"].append((self.name, data.decode("utf-8")))
+            return
+
+        result["files"][self.name] = (self.filename, data)
+        result["digests"][self.name] = (self.size, self.digest.hexdigest())
+
+
+def read_multipart(content_type, stream, length, keep=1 << 20):
+    """Read a multipart/form-data body (RFC 7578) from a stream, in chunks.
+
+    Text fields are kept; a file is hashed as it passes and kept only up
+    to ``keep`` bytes, so a large upload never sits whole in the
+    stand-in's memory. Returns a dict: ``fields`` [(name, text)],
+    ``files`` {name: (filename, bytes or None when larger than keep)},
+    ``digests`` {name: (size, sha256 hex)}, ``read`` (bytes consumed),
+    ``closed`` (the closing delimiter was seen) and ``epilogue``.
+    """
+    header = email.message.Message()
+    header["Content-Type"] = content_type
+    boundary = header.get_param("boundary")
+    if not boundary:
+        raise ValueError("multipart body without a boundary")
+
+    delimiter = b"\r\n--" + boundary.encode("ascii")
+    result = {
+        "fields": [],
+        "files": {},
+        "digests": {},
+        "read": 0,
+        "closed": False,
+        "epilogue": b"",
+    }
+    state = {"buffer": b"\r\n", "left": length}  # first delimiter: CRLF--
+
+    def more():
+        if state["left"] <= 0:
+            return False
+
+        chunk = stream.read(min(65536, state["left"]))
+        if not chunk:
+            return False
+
+        state["left"] -= len(chunk)
+        result["read"] += len(chunk)
+        state["buffer"] += chunk
+        return True
+
+    part = None
+    while True:
+        buffer = state["buffer"]
+        at = buffer.find(delimiter)
+        if at < 0:
+            safe = len(buffer) - len(delimiter) + 1
+            if part is not None and safe > 0:
+                part.feed(buffer[:safe])
+                state["buffer"] = buffer[safe:]
+
+            if not more():
+                raise ValueError("multipart body ends before its last part")
+
+            continue
+
+        if part is not None:
+            part.feed(buffer[:at])
+            part.finish(result)
+
+        state["buffer"] = buffer[at + len(delimiter) :]
+        while len(state["buffer"]) < 2 and more():
+            pass
+
+        if state["buffer"].startswith(b"--"):
+            while more():
+                pass
+
+            result["closed"] = True
+            result["epilogue"] = state["buffer"][2:]
+            return result
+
+        while state["buffer"].find(b"\r\n\r\n") < 0:
+            if len(state["buffer"]) > 65536 or not more():
+                raise ValueError("a part's headers never end")
+
+        head, _, state["buffer"] = state["buffer"].partition(b"\r\n\r\n")
+        if not head.startswith(b"\r\n") and head:
+            raise ValueError("garbage after a multipart delimiter")
+
+        part = _MultipartPart(head[2:], keep)
 
 
 def new_token():
@@ -475,14 +574,31 @@ class FakeFlickrHandler(http.server.BaseHTTPRequestHandler):
     def answer(self):
         fake = self.server.fake
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
+        multipart = None
+        if headers.get("content-type", "").startswith("multipart/"):
+            body = b""
+            try:
+                multipart = read_multipart(
+                    headers["content-type"], self.rfile, length
+                )
+            except ValueError as error:
+                multipart = {"error": str(error)}
+                self.close_connection = True
+        else:
+            body = self.rfile.read(length) if length else b""
+
         with fake.lock:
             hang_up = fake.hang_up_after_reply
             fake.hang_up_after_reply = False
 
         answer = fake.handle(
-            self.command, self.path, headers, body, self.client_address[1]
+            self.command,
+            self.path,
+            headers,
+            body,
+            self.client_address[1],
+            multipart,
         )
         if answer.delay:
             fake.stopping.wait(answer.delay)
@@ -514,13 +630,23 @@ class FakeFlickr:
     State is plain attributes so tests can set the scene: ``clock_offset``
     (seconds added to the stand-in's clock), ``deny`` (the user refuses at
     the authorize page), ``pretend_host`` (sign as if the Host header
-    said this), ``consumers``, ``access_tokens``. ``script()`` queues
-    canned replies; ``requests`` records every request seen.
+    said this), ``consumers``, ``access_tokens``, ``upload_limit`` (bytes
+    a user may upload, then error 6), ``upload_broken`` (error 3),
+    ``gates`` (path -> threading.Event a request there waits for, ten
+    seconds at most), ``repeat_last_page`` (a page past the last one gets
+    the last one again, as Flickr's search does) and ``claimed_pages``
+    (the page count a list claims, stale as Flickr's can be).
+    ``script()`` queues canned replies; ``requests`` records every
+    request seen.
     """
 
     API_KEY = "stand-in-api-key"
     API_SECRET = "stand-in-secret"
     WINDOW = 300
+    # Flickr recognises a file by its content; the stand-in, by its name.
+    MEDIA_TYPES = frozenset(
+        {".jpg", ".jpeg", ".png", ".gif", ".tif", ".heic", ".mp4", ".mov"}
+    )
 
     def __init__(self, tls=None):
         self.consumers = {self.API_KEY: self.API_SECRET}
@@ -543,6 +669,12 @@ class FakeFlickr:
             "path_alias": "standin",
         }
         self.uploads = []
+        self.uploaded_bytes = 0
+        self.upload_limit = None
+        self.upload_broken = False
+        self.gates = {}
+        self.repeat_last_page = False
+        self.claimed_pages = None
         self.gallery = [(str(n), f"Photo number {n}") for n in range(1, 8)]
         self.photos = {
             "1": {"title": "Public sunset", "public": True},
@@ -641,7 +773,7 @@ class FakeFlickr:
 
     # The server side.
 
-    def handle(self, method, target, headers, body, peer=None):
+    def handle(self, method, target, headers, body, peer=None, multipart=None):
         record = {
             "peer": peer,
             "method": method,
@@ -649,15 +781,20 @@ class FakeFlickr:
             "path": urllib.parse.urlsplit(target).path,
             "headers": headers,
             "body": body,
+            "multipart": multipart,
             "time": time.time(),
         }
         with self.lock:
             self.requests.append(record)
+            gate = self.gates.get(record["path"])
             for index, (prefix, canned) in enumerate(self.scripted):
                 if record["path"].startswith(prefix):
                     del self.scripted[index]
                     record["scripted"] = True
                     return canned
+
+        if gate is not None:
+            gate.wait(10)
 
         routes = {
             "/services/oauth/request_token": self.request_token,
@@ -1102,7 +1239,11 @@ class FakeFlickr:
         per_page = int(params.get("per_page", "100"))
         page = int(params.get("page", "1"))
         pages = max(1, -(-len(self.gallery) // per_page))
+        if self.repeat_last_page:
+            page = min(page, pages)
+
         start = (page - 1) * per_page
+        pages = self.claimed_pages or pages
         photos = [
             element("photo", id=photo_id, title=title)
             for photo_id, title in self.gallery[start : start + per_page]
@@ -1136,10 +1277,16 @@ class FakeFlickr:
 
     def take_photo(self, record, replace):
         """Flickr's upload API: multipart, every field but the photo
-        signed, OAuth parameters as form fields or in the header."""
-        fields, files = multipart_fields(record["headers"], record["body"])
+        signed, OAuth parameters as form fields or in the header, and
+        the upload errors Flickr documents (2-6, 96-99)."""
+        parsed = record["multipart"] or {}
+        if "error" in parsed:
+            record["error_code"] = 3
+            return self.rest_fail(record, {}, 3, "General upload failure")
+
+        fields = parsed.get("fields", [])
+        files = parsed.get("files", {})
         headers = dict(record["headers"])
-        headers.pop("content-type", None)
         header_pairs = []
         if "authorization" in headers:
             header_pairs = ref_parse_authorization(headers["authorization"])
@@ -1151,7 +1298,15 @@ class FakeFlickr:
         uri = ref_base_string_uri(self.scheme, headers["host"], record["path"])
         base = ref_base_string("POST", uri, signed)
         oauth = {n: v for n, v in signed if n.startswith("oauth_")}
-        record.update(fields=fields, files=files, base_string=base)
+        record.update(
+            fields=fields,
+            files=files,
+            digests=parsed.get("digests", {}),
+            base_string=base,
+        )
+        if not signatures:
+            return self.rest_fail(record, {}, 97, "Missing signature")
+
         grant = self.access_tokens.get(oauth.get("oauth_token", ""))
         if grant is None or grant["revoked"]:
             return self.rest_fail(record, {}, 98, "Invalid auth token")
@@ -1169,6 +1324,13 @@ class FakeFlickr:
         if self.check_timestamp(record, oauth.get("oauth_timestamp", "")):
             return self.rest_fail(record, {}, 96, "Invalid signature")
 
+        nonce = (oauth["oauth_consumer_key"], oauth.get("oauth_nonce"))
+        with self.lock:
+            if nonce in self.nonces:
+                return self.rest_fail(record, {}, 96, "Invalid signature")
+
+            self.nonces.add(nonce)
+
         record["perms"] = grant["perms"]
         refusal = self.needs(record, "write")
         if refusal is not None:
@@ -1177,7 +1339,25 @@ class FakeFlickr:
         if "photo" not in files:
             return self.rest_fail(record, {}, 2, "No photo specified")
 
+        size = record["digests"]["photo"][0]
+        if size == 0:
+            return self.rest_fail(record, {}, 4, "Filesize was zero")
+
+        suffix = os.path.splitext(files["photo"][0] or "")[1].lower()
+        if suffix not in self.MEDIA_TYPES:
+            return self.rest_fail(record, {}, 5, "Filetype was not recognised")
+
         with self.lock:
+            if self.upload_broken:
+                return self.rest_fail(record, {}, 3, "General upload failure")
+
+            limit = self.upload_limit
+            if limit is not None and self.uploaded_bytes + size > limit:
+                return self.rest_fail(
+                    record, {}, 6, "User exceeded upload limit"
+                )
+
+            self.uploaded_bytes += size
             self.uploads.append(record)
             photo_id = dict(fields).get("photo_id") or str(
                 1000 + len(self.uploads)
@@ -1655,6 +1835,109 @@ def test_stand_in_plays_scripted_failures(fake):
     assert status == 502
     assert "Bad Gateway" in page
     assert again == 200
+
+
+class _Trickle:
+    """A stream that hands out a few bytes per read, as a slow socket."""
+
+    def __init__(self, data, seed):
+        self.data = data
+        self.at = 0
+        self.sizes = [1 + (seed * 7 + n * 13) % 9 for n in range(64)]
+
+    def read(self, size):
+        step = min(size, self.sizes[self.at % len(self.sizes)])
+        chunk = self.data[self.at : self.at + step]
+        self.at += len(chunk)
+        return chunk
+
+
+def hand_multipart(boundary, fields, filename, data):
+    """A multipart/form-data body built by hand, as RFC 7578 shows."""
+    out = b""
+    for name, value in fields:
+        out += (
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="{name}"\r\n\r\n{value}\r\n'
+        ).encode()
+
+    out += (
+        f"--{boundary}\r\nContent-Disposition: form-data; "
+        f'name="photo"; filename="{filename}"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    return out + data + f"\r\n--{boundary}--\r\n".encode("ascii")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_stand_in_reads_multipart_however_the_bytes_arrive(seed):
+    boundary = "b0undary"
+    data = b"\r\n--b0undar\r\nx--b0undary--" + bytes(range(256)) * 3 + b"\r\n"
+    body = hand_multipart(
+        boundary,
+        [("title", "Zo\u00eb"), ("tags", "a b")],
+        "\u00e9t\u00e9.jpg",
+        data,
+    )
+
+    got = read_multipart(
+        f"multipart/form-data; boundary={boundary}",
+        _Trickle(body, seed),
+        len(body),
+        keep=len(data),
+    )
+
+    assert got["fields"] == [("title", "Zo\u00eb"), ("tags", "a b")]
+    assert got["files"] == {"photo": ("\u00e9t\u00e9.jpg", data)}
+    assert got["digests"]["photo"] == (
+        len(data),
+        hashlib.sha256(data).hexdigest(),
+    )
+    assert got["closed"] and got["epilogue"] == b"\r\n"
+    assert got["read"] == len(body)
+
+
+def hand_upload(fake, token, secret, fields, data, sign_photo=False):
+    """Upload by hand: OAuth fields in the body, signed over the fields
+    (and, when asked, wrongly over the photo too)."""
+    oauth = [
+        ("oauth_consumer_key", fake.API_KEY),
+        ("oauth_nonce", secrets.token_hex(16)),
+        ("oauth_signature_method", "HMAC-SHA1"),
+        ("oauth_timestamp", str(int(time.time()))),
+        ("oauth_token", token),
+        ("oauth_version", "1.0"),
+    ]
+    signed = list(fields) + oauth
+    if sign_photo:
+        signed.append(("photo", data.decode("latin-1")))
+
+    uri = ref_base_string_uri(
+        "http", f"127.0.0.1:{fake.port}", "/services/upload/"
+    )
+    base = ref_base_string("POST", uri, signed)
+    oauth.append(
+        ("oauth_signature", ref_hmac_sha1(base, fake.API_SECRET, secret))
+    )
+    body = hand_multipart("xyz", list(fields) + oauth, "a.jpg", data)
+    return fetch(
+        fake.url("/services/upload/"),
+        data=body,
+        headers={"Content-Type": "multipart/form-data; boundary=xyz"},
+    )
+
+
+def test_stand_in_upload_signature_leaves_the_photo_out(fake):
+    token, secret = fake.grant("write")
+
+    good = hand_upload(fake, token, secret, [("title", "t")], b"jpeg")
+    bad = hand_upload(
+        fake, token, secret, [("title", "t")], b"jpeg", sign_photo=True
+    )
+
+    assert "<photoid>1001</photoid>" in good[2]
+    assert 'code="96"' in bad[2]
+    assert len(fake.uploads) == 1
 
 
 # --------------------------------------------------------------------------
@@ -4369,3 +4652,225 @@ def test_upload_is_resent_whole_after_a_dropped_kept_connection(
 
     assert rsp["photoid"]["_content"] == "1001"
     assert fake.uploads[-1]["files"]["photo"][1] == PHOTO_BYTES
+
+
+# --------------------------------------------------------------------------
+# Issue 5, uploads: multipart, signed without the photo, streamed.
+# --------------------------------------------------------------------------
+
+
+def assert_whole_multipart(seen, data):
+    """The stand-in got one complete multipart body, as long as promised,
+    whose photo is exactly ``data``."""
+    parsed = seen["multipart"]
+    assert seen["headers"]["content-type"].startswith(
+        "multipart/form-data; boundary="
+    )
+    assert "transfer-encoding" not in seen["headers"]
+    assert seen["headers"]["content-length"] == str(parsed["read"])
+    assert parsed["closed"] and parsed["epilogue"] == b"\r\n"
+    assert parsed["digests"]["photo"] == (
+        len(data),
+        hashlib.sha256(data).hexdigest(),
+    )
+
+
+def test_upload_sends_non_ascii_fields_and_the_exact_bytes(fake, tmp_path):
+    folder = tmp_path / "\u6771\u4eac"
+    folder.mkdir()
+    path = folder / "Zo\u00eb's \u00e9t\u00e9 \u6771\u4eac.jpg"
+    path.write_bytes(PHOTO_BYTES)
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+
+    rsp = flickr.upload(
+        str(path),
+        title="\u00c9t\u00e9 \u00e0 \u6771\u4eac",
+        tags='caf\u00e9 "new york" \u6771\u4eac',
+        description="line one\r\nline two & more",
+        is_public=1,
+    )
+
+    assert rsp.find("photoid").text == "1001"
+    seen = fake.uploads[-1]
+    assert seen["path"] == "/services/upload/"
+    assert_whole_multipart(seen, PHOTO_BYTES)
+    assert seen["files"]["photo"] == (path.name, PHOTO_BYTES)
+    fields = dict(seen["fields"])
+    assert fields["title"] == "\u00c9t\u00e9 \u00e0 \u6771\u4eac"
+    assert fields["tags"] == 'caf\u00e9 "new york" \u6771\u4eac'
+    assert fields["description"] == "line one\r\nline two & more"
+    assert fields["is_public"] == "1"
+    assert "photo" not in fields
+    assert {"oauth_signature", "oauth_token", "oauth_nonce"} <= set(fields)
+
+
+@pytest.mark.parametrize("how", ["path", "fileobj"])
+def test_upload_title_defaults_to_the_base_name(fake, tmp_path, how):
+    path = tmp_path / "caf\u00e9 \u6771\u4eac.jpeg"
+    path.write_bytes(PHOTO_BYTES)
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+
+    if how == "path":
+        flickr.upload(str(path))
+        expected = path.name
+    else:
+        with open(path, "rb") as fileobj:
+            flickr.upload("albums/2024/b\u00e9b\u00e9.jpg", fileobj=fileobj)
+        expected = "b\u00e9b\u00e9.jpg"
+
+    seen = fake.uploads[-1]
+    assert dict(seen["fields"])["title"] == expected
+    assert seen["files"]["photo"] == (expected, PHOTO_BYTES)
+
+
+@pytest.mark.parametrize("fmt", ["etree", "parsed-json", "json", "rest"])
+def test_upload_reply_comes_in_the_instance_format(fake, photo_file, fmt):
+    flickr = make_flickr(fake, token=granted(fake, "write"), format=fmt)
+
+    rsp = flickr.upload(str(photo_file))
+
+    if fmt == "etree":
+        assert rsp.tag == "rsp" and rsp.get("stat") == "ok"
+        assert rsp.find("photoid").text == "1001"
+    elif fmt == "parsed-json":
+        assert rsp["stat"] == "ok"
+        assert rsp["photoid"]["_content"] == "1001"
+    elif fmt == "json":
+        assert isinstance(rsp, bytes)
+        assert json.loads(rsp)["photoid"]["_content"] == "1001"
+    else:
+        assert isinstance(rsp, bytes)
+        assert ET.fromstring(rsp).find("photoid").text == "1001"
+
+
+def _general_failure(fake, flickr, tmp_path):
+    fake.upload_broken = True
+    return PHOTO_BYTES, "a.jpg"
+
+
+def _zero_size(fake, flickr, tmp_path):
+    return b"", "empty.jpg"
+
+
+def _unknown_type(fake, flickr, tmp_path):
+    return PHOTO_BYTES, "notes.txt"
+
+
+def _over_the_limit(fake, flickr, tmp_path):
+    fake.upload_limit = len(PHOTO_BYTES) - 1
+    return PHOTO_BYTES, "big.jpg"
+
+
+def _revoked(fake, flickr, tmp_path):
+    fake.revoke(flickr.token_cache.token.token)
+    return PHOTO_BYTES, "a.jpg"
+
+
+def _read_only(fake, flickr, tmp_path):
+    flickr.token_cache.token = granted(fake, "read")
+    return PHOTO_BYTES, "a.jpg"
+
+
+@pytest.mark.parametrize(
+    "code, message, scene",
+    [
+        (3, "General upload failure", _general_failure),
+        (4, "Filesize was zero", _zero_size),
+        (5, "Filetype was not recognised", _unknown_type),
+        (6, "User exceeded upload limit", _over_the_limit),
+        (98, "Invalid auth token", _revoked),
+        (99, "Insufficient permissions", _read_only),
+    ],
+)
+def test_upload_errors_are_flickr_api_errors(
+    fake, tmp_path, code, message, scene
+):
+    for fmt in ("etree", "parsed-json", "json", "rest"):
+        flickr = make_flickr(fake, token=granted(fake, "write"), format=fmt)
+        data, name = scene(fake, flickr, tmp_path)
+        path = tmp_path / name
+        path.write_bytes(data)
+
+        with pytest.raises(fo.FlickrAPIError) as caught:
+            flickr.upload(str(path))
+
+        assert isinstance(caught.value, fo.FlickrError)
+        assert caught.value.code == code, fmt
+        assert message in str(caught.value)
+
+    assert fake.uploads == []
+
+
+def test_replace_sends_photo_id_to_the_replace_url(fake, tmp_path):
+    path = tmp_path / "n\u00e9w.jpg"
+    path.write_bytes(PHOTO_BYTES[::-1])
+    flickr = make_flickr(
+        fake, token=granted(fake, "write"), format="parsed-json"
+    )
+
+    rsp = flickr.replace(str(path), photo_id=4242)
+
+    assert rsp["photoid"] == {
+        "_content": "4242",
+        "secret": "abc123",
+        "originalsecret": "def456",
+    }
+    seen = fake.uploads[-1]
+    assert seen["path"] == "/services/replace/"
+    assert dict(seen["fields"])["photo_id"] == "4242"
+    assert "title" not in dict(seen["fields"])
+    assert_whole_multipart(seen, PHOTO_BYTES[::-1])
+
+
+def write_big_file(path, megabytes):
+    """A file of distinct 1 MiB blocks, written a block at a time; its
+    SHA-256."""
+    digest = hashlib.sha256()
+    with open(path, "wb") as file:
+        for n in range(megabytes):
+            block = hashlib.sha256(b"%d" % n).digest() * (1 << 15)
+            digest.update(block)
+            file.write(block)
+
+    return digest.hexdigest()
+
+
+def test_a_64_mb_upload_streams_in_constant_memory(fake, tmp_path):
+    import tracemalloc
+
+    size = 64 << 20
+    path = tmp_path / "holiday video.mp4"
+    digest = write_big_file(path, size >> 20)
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+    flickr.test.echo()  # connection and lazy imports made before measuring
+
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        rsp = flickr.upload(str(path), title="Holiday")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert rsp.find("photoid").text == "1001"
+    seen = fake.uploads[-1]
+    assert seen["digests"]["photo"] == (size, digest)
+    assert seen["files"]["photo"] == ("holiday video.mp4", None)
+    assert int(seen["headers"]["content-length"]) == seen["multipart"]["read"]
+    assert int(seen["headers"]["content-length"]) > size
+    growth = peak - before
+    assert growth < 4 << 20, f"memory grew by {growth} bytes"
+
+
+def test_replies_are_read_up_to_the_limit_and_no_further(fake, monkeypatch):
+    monkeypatch.setattr(fo, "MAX_RESPONSE_BYTES", 200_000)
+    fits = b'<rsp stat="ok"><x>' + b"a" * 199_970 + b"</x></rsp>"
+    fake.script(status=200, body=fits, content_type="text/xml")
+    fake.script(status=200, body=fits + b" " * 40, content_type="text/xml")
+    flickr = make_flickr(fake, format="rest")
+
+    assert flickr.test.echo() == fits
+    with pytest.raises(fo.ResponseError) as caught:
+        flickr.test.echo()
+
+    assert "larger than 200000 bytes" in str(caught.value)
