@@ -1269,6 +1269,9 @@ class FakeFlickr:
     def m_flickr_photosets_getPhotos(self, record, params, grant):
         return self.paged("photoset", params, id=params.get("photoset_id"))
 
+    def m_flickr_groups_pools_getPhotos(self, record, params, grant):
+        return self.paged("photos", params)
+
     def upload(self, record):
         return self.take_photo(record, replace=False)
 
@@ -4874,3 +4877,108 @@ def test_replies_are_read_up_to_the_limit_and_no_further(fake, monkeypatch):
         flickr.test.echo()
 
     assert "larger than 200000 bytes" in str(caught.value)
+
+
+# --------------------------------------------------------------------------
+# Issue 5, pagination: lazy walkers in every format.
+# --------------------------------------------------------------------------
+
+WALKERS = {
+    "walk": (
+        "flickr.photos.search",
+        lambda f, **kw: f.walk(tags="sunset", **kw),
+        {"tags": "sunset"},
+    ),
+    "walk_set": (
+        "flickr.photosets.getPhotos",
+        lambda f, **kw: f.walk_set("72157", **kw),
+        {"photoset_id": "72157"},
+    ),
+    "walk_user": (
+        "flickr.people.getPhotos",
+        lambda f, **kw: f.walk_user(**kw),
+        {"user_id": "me"},
+    ),
+    "data_walker": (
+        "flickr.groups.pools.getPhotos",
+        lambda f, **kw: f.data_walker(
+            "flickr.groups.pools.getPhotos", group_id="34427469@N00", **kw
+        ),
+        {"group_id": "34427469@N00"},
+    ),
+}
+
+FORMATS = ["etree", "parsed-json", "json", "rest"]
+
+
+def item_id(item, fmt):
+    """A walked photo's id: Elements for XML formats, dicts for JSON."""
+    if fmt in ("json", "parsed-json"):
+        assert isinstance(item, dict), item
+        return item["id"]
+
+    assert ET.iselement(item), item
+    return item.get("id")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("walker", sorted(WALKERS))
+def test_walkers_page_lazily_in_every_format(fake, walker, fmt):
+    method, start, sent = WALKERS[walker]
+    flickr = make_flickr(fake, token=granted(fake, "read"), format=fmt)
+
+    photos = start(flickr, per_page=3)
+    asked_before = len(fake.calls(method))
+    first = next(photos)
+    asked_for_first = len(fake.calls(method))
+    rest = list(photos)
+
+    assert asked_before == 0
+    assert asked_for_first == 1
+    ids = [item_id(p, fmt) for p in [first] + rest]
+    assert ids == [str(n) for n in range(1, 8)]
+    calls = fake.calls(method)
+    assert [c["params"]["page"] for c in calls] == ["1", "2", "3"]
+    for call in calls:
+        assert call["params"]["per_page"] == "3"
+        for name, value in sent.items():
+            assert call["params"][name] == value
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_walk_stops_after_the_last_page_flickr_would_repeat(fake, fmt):
+    fake.gallery = fake.gallery[:6]
+    fake.repeat_last_page = True
+    flickr = make_flickr(fake, format=fmt)
+
+    ids = [item_id(p, fmt) for p in flickr.walk(per_page=3)]
+
+    assert ids == ["1", "2", "3", "4", "5", "6"]
+    pages = [c["params"]["page"] for c in fake.calls("flickr.photos.search")]
+    assert pages == ["1", "2"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_walk_stops_on_an_empty_page(fake, fmt):
+    fake.claimed_pages = 9  # a stale count: pages 4 to 9 are empty
+    flickr = make_flickr(fake, format=fmt)
+
+    ids = [item_id(p, fmt) for p in flickr.walk(per_page=3)]
+
+    assert ids == [str(n) for n in range(1, 8)]
+    pages = [c["params"]["page"] for c in fake.calls("flickr.photos.search")]
+    assert pages == ["1", "2", "3", "4"]
+
+
+def test_walk_yields_the_total_flickr_counts_across_pages(fake):
+    fake.gallery = [(str(n), f"Photo {n}") for n in range(1, 251)]
+    flickr = make_flickr(fake, format="parsed-json")
+
+    total = int(flickr.photos.search(per_page=1)["photos"]["total"])
+    ids = [p["id"] for p in flickr.walk(per_page=100)]
+
+    assert total == 250
+    assert len(ids) == total
+    assert len(set(ids)) == total
+    walked = fake.calls("flickr.photos.search")[1:]
+    assert [c["params"]["page"] for c in walked] == ["1", "2", "3"]
