@@ -18,9 +18,11 @@ import email.message
 import email.parser
 import email.policy
 import email.utils
+import gc
 import hashlib
 import hmac
 import html
+import http.cookies
 import http.server
 import json
 import logging
@@ -42,6 +44,7 @@ import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 import webbrowser
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -4982,3 +4985,225 @@ def test_walk_yields_the_total_flickr_counts_across_pages(fake):
     assert len(set(ids)) == total
     walked = fake.calls("flickr.photos.search")[1:]
     assert [c["params"]["page"] for c in walked] == ["1", "2", "3"]
+
+
+# --------------------------------------------------------------------------
+# Issue 5, web applications: the callback in another process, and the
+# README's wsgiref app run as written.
+# --------------------------------------------------------------------------
+
+FINISH_IN_ANOTHER_PROCESS = """
+import json
+import sys
+
+import flickroauth as fo
+
+key, secret, base = sys.argv[1:4]
+message = json.load(sys.stdin)
+flickr = fo.FlickrAPI(key, secret, store_token=False, base_url=base)
+flickr.import_request_token(message["state"])
+flickr.get_access_token(message["verifier"])
+print(json.dumps(flickr.token_cache.token.to_dict()))
+"""
+
+
+def test_request_token_state_finishes_in_another_process(fake):
+    first = make_flickr(fake)
+    first.get_request_token(oauth_callback="http://127.0.0.1:9/callback")
+    url = first.auth_url("delete")
+    state = first.export_request_token()
+    first.close()
+    location = consent_location(url)
+    verifier = dict(ref_form_decode(urllib.parse.urlsplit(location).query))[
+        "oauth_verifier"
+    ]
+
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            FINISH_IN_ANOTHER_PROCESS,
+            fake.API_KEY,
+            fake.API_SECRET,
+            fake.base_url,
+        ],
+        input=json.dumps({"state": state, "verifier": verifier}),
+        capture_output=True,
+        text=True,
+        env=cli_env(fake, PYTHONPATH=str(Path(MODULE_FILE).parent)),
+        cwd=os.environ["HOME"],
+        timeout=60,
+    )
+
+    assert type(state) is dict
+    assert sorted(state) == ["oauth_token", "oauth_token_secret", "perms"]
+    assert all(type(value) is str for value in state.values())
+    assert state["perms"] == "delete"
+    assert child.returncode == 0, child.stderr
+    data = json.loads(child.stdout)
+    assert all(type(value) is str for value in data.values())
+    token = fo.FlickrAccessToken.from_dict(data)
+    assert token.access_level == "delete"
+    assert token.user_nsid == fake.user["nsid"]
+    assert token.fullname == fake.user["fullname"]
+    web = make_flickr(fake, token=token, format="parsed-json")
+    assert web.test.login()["user"]["id"] == fake.user["nsid"]
+    assert fake.access_tokens[token.token]["perms"] == "delete"
+
+
+README_FILE = Path(MODULE_FILE).parent / "README.md"
+
+
+def readme_block(marker):
+    """The Python code block that follows ``marker`` in README.md."""
+    text = README_FILE.read_text(encoding="utf-8")
+    _, found, after = text.partition(marker)
+    assert found, f"README.md has no {marker}"
+    match = re.match(r"\s*```python\n(.*?)\n```", after, re.S)
+    assert match is not None, f"no python block after {marker}"
+    return match.group(1)
+
+
+@pytest.fixture
+def readme_wsgi_app(fake, monkeypatch):
+    """The README's wsgiref app, exec'd from README.md as written and
+    served on 127.0.0.1 by wsgiref; yields its base URL."""
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, format, *args):
+            pass
+
+    monkeypatch.setenv("FLICKR_API_KEY", fake.API_KEY)
+    monkeypatch.setenv("FLICKR_API_SECRET", fake.API_SECRET)
+    monkeypatch.setenv("FLICKR_BASE_URL", fake.base_url)
+    code = compile(
+        readme_block("<!-- wsgi-example -->"), "README.md:wsgi", "exec"
+    )
+    namespace = {"__name__": "readme_wsgi_example"}
+    exec(code, namespace)
+    server = make_server(
+        "127.0.0.1", 0, namespace["app"], handler_class=QuietHandler
+    )
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def browse(url, cookie=None):
+    """One request as a browser makes it, redirects not followed:
+    (status, headers, text)."""
+    assert url.startswith("http://127.0.0.1:"), url
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _DoNotFollow
+    )
+    request = urllib.request.Request(
+        url, headers={"Cookie": cookie} if cookie else {}
+    )
+    try:
+        with opener.open(request, timeout=10) as response:
+            text = response.read().decode("utf-8")
+            return response.status, response.headers, text
+
+    except urllib.error.HTTPError as error:
+        with error:
+            text = error.read().decode("utf-8", "replace")
+            return error.code, error.headers, text
+
+
+def session_cookie(headers):
+    """The ``name=value`` to send back for the app's Set-Cookie."""
+    jar = http.cookies.SimpleCookie(headers["Set-Cookie"])
+    assert jar["sid"]["httponly"]
+    return f"sid={jar['sid'].value}"
+
+
+def test_readme_wsgi_app_signs_a_user_in(fake, readme_wsgi_app):
+    app = readme_wsgi_app
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        status, headers, _ = browse(app + "/")
+        assert (status, headers["Location"]) == (302, "/login")
+        cookie = session_cookie(headers)
+
+        status, headers, _ = browse(app + "/login", cookie)
+        assert status == 302
+        authorize = headers["Location"]
+        assert authorize.startswith(fake.url("/services/oauth/authorize?"))
+        assert fake.callbacks == [app + "/callback"]
+
+        callback = consent_location(authorize)
+        assert callback.startswith(app + "/callback?oauth_token=")
+        status, headers, _ = browse(callback, cookie)
+        assert (status, headers["Location"]) == (302, "/")
+
+        status, headers, page = browse(app + "/", cookie)
+        assert status == 200
+        assert page == f"Hello, {fake.user['username']}!"
+        assert headers["Content-Type"].startswith("text/plain")
+        stranger, headers, _ = browse(app + "/")
+        assert (stranger, headers["Location"]) == (302, "/login")
+        gc.collect()
+
+    to_flickr = f"'127.0.0.1', {fake.port})"
+    leaked = [str(w.message) for w in caught if to_flickr in str(w.message)]
+    assert leaked == [], "the app leaves connections to Flickr open"
+
+
+def test_readme_wsgi_app_refuses_a_callback_for_another_token(
+    fake, readme_wsgi_app
+):
+    app = readme_wsgi_app
+    _, headers, _ = browse(app + "/login")
+    cookie = session_cookie(headers)
+    real = consent_location(headers["Location"])
+    verifier = dict(ref_form_decode(urllib.parse.urlsplit(real).query))[
+        "oauth_verifier"
+    ]
+    forged = (
+        app
+        + "/callback?"
+        + urllib.parse.urlencode(
+            {"oauth_token": new_token(), "oauth_verifier": verifier}
+        )
+    )
+
+    status, _, page = browse(forged, cookie)
+    no_session, _, _ = browse(real)
+
+    assert status == 400
+    assert page == "unexpected callback"
+    assert no_session == 400
+    assert fake.at("/services/oauth/access_token") == []
+
+
+def test_readme_wsgi_app_when_the_user_declines(fake, readme_wsgi_app):
+    app = readme_wsgi_app
+    fake.deny = True
+    _, headers, _ = browse(app + "/login")
+    cookie = session_cookie(headers)
+
+    status, _, page = browse(consent_location(headers["Location"]), cookie)
+
+    assert status == 403
+    assert page == "authorization declined"
+    assert fake.at("/services/oauth/access_token") == []
+
+
+def test_every_python_block_in_the_readme_compiles():
+    text = README_FILE.read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)\n```", text, re.S)
+
+    for number, block in enumerate(blocks):
+        compile(block, f"README.md python block {number}", "exec")
+
+    assert len(blocks) >= 6  # quick start ... wsgi, Django, tkinter, OAuth1
