@@ -28,6 +28,7 @@ import json
 import logging
 import math
 import os
+import queue
 import re
 import secrets
 import shutil
@@ -5207,3 +5208,94 @@ def test_every_python_block_in_the_readme_compiles():
         compile(block, f"README.md python block {number}", "exec")
 
     assert len(blocks) >= 6  # quick start ... wsgi, Django, tkinter, OAuth1
+
+
+# --------------------------------------------------------------------------
+# Issue 5, desktop programs: the sign-in runs off the UI thread and the UI
+# thread cancels it, as the README's tkinter window does.
+# --------------------------------------------------------------------------
+
+
+def sign_in_in_a_worker(flickr, timeout=60):
+    """Run authenticate_via_browser in a thread; a queue gets its end."""
+    ended = queue.Queue()
+
+    def work():
+        try:
+            flickr.authenticate_via_browser(perms="read", timeout=timeout)
+            ended.put("signed in")
+        except Exception as exc:
+            ended.put(exc)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    return worker, ended
+
+
+def wait_until(condition, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never came true"
+        time.sleep(0.01)
+
+
+def test_cancel_from_the_ui_thread_ends_the_wait_for_the_browser(
+    fake, tmp_path, monkeypatch
+):
+    flickr = make_flickr(fake, tmp_path)
+    user = BrowserUser(act=False)
+    use_browser(monkeypatch, user)
+    worker, ended = sign_in_in_a_worker(flickr)
+    wait_until(lambda: user.opened)
+    port = callback_port_for(fake, user.opened[0])
+
+    flickr.cancel_authentication()
+    outcome = ended.get(timeout=10)
+    worker.join(10)
+
+    assert isinstance(outcome, fo.AuthorizationDenied), outcome
+    assert "cancelled" in str(outcome)
+    assert_port_closed(port)
+    assert fake.at("/services/oauth/access_token") == []
+    assert flickr.token_cache.token is None
+
+
+@pytest.mark.parametrize(
+    "stage", ["/services/rest/", "/services/oauth/request_token"]
+)
+def test_cancel_before_the_wait_is_not_lost(
+    fake, tmp_path, monkeypatch, stage
+):
+    flickr = make_flickr(fake, tmp_path)
+    stored = granted(fake, "read")
+    flickr.token_cache.token = stored
+    fake.revoke(stored.token)  # so the sign-in asks Flickr, then goes on
+    user = BrowserUser(act=False)
+    use_browser(monkeypatch, user)
+    fake.gates[stage] = gate = threading.Event()
+    worker, ended = sign_in_in_a_worker(flickr)
+    wait_until(lambda: fake.at(stage))
+
+    flickr.cancel_authentication()
+    gate.set()
+    outcome = ended.get(timeout=10)
+    worker.join(10)
+
+    assert isinstance(outcome, fo.AuthorizationDenied), outcome
+    assert user.opened == []
+    for callback in fake.callbacks:
+        assert_port_closed(urllib.parse.urlsplit(callback).port)
+    if stage == "/services/rest/":
+        assert fake.at("/services/oauth/request_token") == []
+
+
+def test_cancel_with_no_sign_in_running_spoils_no_later_one(
+    fake, tmp_path, monkeypatch
+):
+    flickr = make_flickr(fake, tmp_path)
+    use_browser(monkeypatch, BrowserUser())
+
+    flickr.cancel_authentication()
+    flickr.authenticate_via_browser(perms="read", timeout=20)
+
+    assert flickr.token_cache.token.access_level == "read"
