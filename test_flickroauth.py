@@ -5299,3 +5299,533 @@ def test_cancel_with_no_sign_in_running_spoils_no_later_one(
     flickr.authenticate_via_browser(perms="read", timeout=20)
 
     assert flickr.token_cache.token.access_level == "read"
+
+
+# --------------------------------------------------------------------------
+# Issue 5, any OAuth 1.0a provider: OAuth1Client at a stand-in that is not
+# Flickr, and the published PLAINTEXT and HMAC-SHA256 vectors.
+# --------------------------------------------------------------------------
+
+
+def ref_signature(method, base_string, consumer_secret, token_secret):
+    """RFC 5849 3.4.2 to 3.4.4: HMAC-SHA1, HMAC-SHA256 or PLAINTEXT."""
+    key = ref_encode(consumer_secret) + "&" + ref_encode(token_secret)
+    if method == "PLAINTEXT":
+        return key
+
+    digest = {"HMAC-SHA1": hashlib.sha1, "HMAC-SHA256": hashlib.sha256}
+    mac = hmac.new(key.encode(), base_string.encode(), digest[method])
+    return base64.b64encode(mac.digest()).decode("ascii")
+
+
+class OtherProviderHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 10
+
+    def log_message(self, format, *args):
+        self.server.fake.log.append(format % args)
+
+    def do_GET(self):
+        self.answer()
+
+    def do_POST(self):
+        self.answer()
+
+    def answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        status, content_type, data, extra = self.server.fake.handle(
+            self.command, self.path, headers, body
+        )
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in extra:
+            self.send_header(name, value)
+
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class OtherProvider:
+    """An OAuth 1.0a provider that is not Flickr, on 127.0.0.1, port 0.
+
+    Paths ``/initiate``, ``/authorize``, ``/token`` and ``/photos``; the
+    token steps take POST only, as RFC 5849 recommends. It checks
+    HMAC-SHA1, HMAC-SHA256 and PLAINTEXT signatures, reads the OAuth
+    parameters from the header, the query or a form body (and records
+    where), and keeps the realm out of the base string. Refusals are
+    HTTP 401 with ``oauth_problem`` and a WWW-Authenticate header; the
+    resource answers in JSON. ``requests`` records every request.
+    """
+
+    CLIENT_KEY = "other-app"
+    CLIENT_SECRET = "sh&red secret"
+    METHODS = ("HMAC-SHA1", "HMAC-SHA256", "PLAINTEXT")
+
+    def __init__(self):
+        self.temporary = {}
+        self.tokens = {}
+        self.nonces = set()
+        self.requests = []
+        self.log = []
+        self.errors = []
+        self.lock = threading.Lock()
+        self.server = _StandInServer(("127.0.0.1", 0), OtherProviderHandler)
+        self.server.fake = self
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+        )
+        self.thread.start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+    def handle(self, method, target, headers, body):
+        record = {"method": method, "target": target, "headers": headers}
+        record["path"] = urllib.parse.urlsplit(target).path
+        with self.lock:
+            self.requests.append(record)
+
+        if record["path"] == "/authorize" and method == "GET":
+            return self.authorize(target)
+
+        routes = {
+            "/initiate": ("POST", self.initiate),
+            "/token": ("POST", self.token),
+            "/photos": (method, self.photos),
+        }
+        if record["path"] not in routes:
+            return 404, "text/plain", b"no such page", ()
+
+        allowed, route = routes[record["path"]]
+        if method != allowed:
+            return 405, "text/plain", b"POST only", [("Allow", "POST")]
+
+        try:
+            read = ref_read_request(method, target, headers, body)
+        except ValueError:
+            return self.refuse(record, 400, "parameter_rejected")
+
+        record.update(read)
+        record["oauth"] = dict(
+            (n, v) for n, v in read["params"] if n.startswith("oauth_")
+        )
+        record["carried_in"] = [
+            where
+            for where in ("header", "query", "body")
+            if any(n == "oauth_signature" for n, _ in read[where])
+        ]
+        header = ref_parse_authorization(headers.get("authorization", ""))
+        realm = [v for n, v in header or [] if n == "realm"]
+        record["realm"] = realm[0] if realm else None
+        return route(record)
+
+    def refuse(self, record, status, problem):
+        record["problem"] = problem
+        body = f"oauth_problem={problem}".encode("ascii")
+        challenge = [("WWW-Authenticate", 'OAuth realm="other"')]
+        return status, "application/x-www-form-urlencoded", body, challenge
+
+    def check(self, record, secret_of):
+        """A refusal for a badly signed request, or None."""
+        oauth = record["oauth"]
+        if oauth.get("oauth_consumer_key") != self.CLIENT_KEY:
+            return self.refuse(record, 401, "consumer_key_unknown")
+
+        method = oauth.get("oauth_signature_method")
+        if method not in self.METHODS:
+            return self.refuse(record, 400, "signature_method_rejected")
+
+        token_secret = secret_of(oauth.get("oauth_token"))
+        if token_secret is None or len(record["signatures"]) != 1:
+            return self.refuse(record, 401, "token_rejected")
+
+        expected = ref_signature(
+            method, record["base_string"], self.CLIENT_SECRET, token_secret
+        )
+        if not hmac.compare_digest(
+            expected.encode(), record["signatures"][0].encode()
+        ):
+            return self.refuse(record, 401, "signature_invalid")
+
+        nonce = (oauth.get("oauth_nonce"), oauth.get("oauth_timestamp"))
+        with self.lock:
+            if nonce in self.nonces:
+                return self.refuse(record, 401, "nonce_used")
+
+            self.nonces.add(nonce)
+
+        return None
+
+    def form(self, status, pairs):
+        body = "&".join(f"{ref_encode(n)}={ref_encode(v)}" for n, v in pairs)
+        content_type = "application/x-www-form-urlencoded"
+        return status, content_type, body.encode("ascii"), ()
+
+    def initiate(self, record):
+        refusal = self.check(record, lambda token: "" if not token else None)
+        if refusal is not None:
+            return refusal
+
+        callback = record["oauth"].get("oauth_callback")
+        if not callback:
+            return self.refuse(record, 400, "parameter_absent")
+
+        token, secret = "tmp-" + secrets.token_hex(6), secrets.token_hex(6)
+        with self.lock:
+            self.temporary[token] = {
+                "secret": secret,
+                "callback": callback,
+                "verifier": secrets.token_hex(4),
+            }
+
+        return self.form(
+            200,
+            [
+                ("oauth_token", token),
+                ("oauth_token_secret", secret),
+                ("oauth_callback_confirmed", "true"),
+                ("oauth_expires_in", "3600"),
+            ],
+        )
+
+    def authorize(self, target):
+        """The user says yes at once: back to the callback, or a code."""
+        query = dict(ref_form_decode(urllib.parse.urlsplit(target).query))
+        pending = self.temporary.get(query.get("oauth_token"))
+        if pending is None:
+            return 400, "text/plain", b"unknown request token", ()
+
+        if pending["callback"] == "oob":
+            text = f"Your code: {pending['verifier']}"
+            return 200, "text/plain", text.encode(), ()
+
+        location = (
+            pending["callback"]
+            + "?"
+            + urllib.parse.urlencode(
+                [
+                    ("oauth_token", query["oauth_token"]),
+                    ("oauth_verifier", pending["verifier"]),
+                ]
+            )
+        )
+        return 302, "text/plain", b"", [("Location", location)]
+
+    def token(self, record):
+        pending = self.temporary.get(record["oauth"].get("oauth_token"))
+        refusal = self.check(
+            record, lambda token: pending["secret"] if pending else None
+        )
+        if refusal is not None:
+            return refusal
+
+        if record["oauth"].get("oauth_verifier") != pending["verifier"]:
+            return self.refuse(record, 401, "verifier_invalid")
+
+        token, secret = "acc-" + secrets.token_hex(6), secrets.token_hex(6)
+        with self.lock:
+            del self.temporary[record["oauth"]["oauth_token"]]
+            self.tokens[token] = {"secret": secret, "screen_name": "ana"}
+
+        return self.form(
+            200,
+            [
+                ("screen_name", "ana"),
+                ("oauth_token", token),
+                ("oauth_token_secret", secret),
+            ],
+        )
+
+    def photos(self, record):
+        def secret_of(token):
+            granted = self.tokens.get(token)
+            return granted["secret"] if granted else None
+
+        refusal = self.check(record, secret_of)
+        if refusal is not None:
+            return refusal
+
+        params = {
+            n: v
+            for n, v in record["query"] + record["body"]
+            if not n.startswith("oauth_")
+        }
+        owner = self.tokens[record["oauth"]["oauth_token"]]["screen_name"]
+        data = {"owner": owner, "method": record["method"], "params": params}
+        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return 200, "application/json; charset=utf-8", body, ()
+
+
+@pytest.fixture
+def provider():
+    server = OtherProvider()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+    assert server.errors == [], "\n".join(server.errors)
+
+
+def redirect_location(url):
+    """Where a GET of ``url`` redirects to, the redirect not followed."""
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _DoNotFollow
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        opener.open(url, timeout=10)
+
+    with caught.value as error:
+        assert error.code == 302
+        return error.headers["Location"]
+
+
+def test_other_provider_checks_signatures_and_leaves_realm_out(provider):
+    def initiate(realm_signed):
+        oauth = [
+            ("oauth_consumer_key", provider.CLIENT_KEY),
+            ("oauth_nonce", secrets.token_hex(8)),
+            ("oauth_signature_method", "HMAC-SHA256"),
+            ("oauth_timestamp", str(int(time.time()))),
+            ("oauth_callback", "oob"),
+        ]
+        signed = oauth + ([("realm", "photos")] if realm_signed else [])
+        uri = f"http://127.0.0.1:{provider.port}/initiate"
+        base = ref_base_string("POST", uri, signed)
+        sig = ref_signature("HMAC-SHA256", base, provider.CLIENT_SECRET, "")
+        header = ref_authorization(
+            oauth + [("oauth_signature", sig)], "photos"
+        )
+        return fetch(
+            provider.url("/initiate"),
+            data=b"",
+            headers={"Authorization": header},
+        )
+
+    good = initiate(realm_signed=False)
+    bad = initiate(realm_signed=True)
+
+    assert good[0] == 200 and "oauth_callback_confirmed=true" in good[2]
+    assert (bad[0], bad[2]) == (401, "oauth_problem=signature_invalid")
+    assert [r["realm"] for r in provider.requests] == ["photos", "photos"]
+
+
+@pytest.mark.parametrize("signature_type", ["header", "query", "body"])
+@pytest.mark.parametrize("method", ["HMAC-SHA1", "HMAC-SHA256", "PLAINTEXT"])
+def test_oauth1client_three_steps_at_another_provider(
+    provider, method, signature_type
+):
+    client = fo.OAuth1Client(
+        provider.CLIENT_KEY,
+        provider.CLIENT_SECRET,
+        signature_method=method,
+        signature_type=signature_type,
+    )
+
+    temporary = client.fetch_request_token(
+        provider.url("/initiate"), callback="http://127.0.0.1:9/back"
+    )
+    authorize = client.authorization_url(provider.url("/authorize"), lang="fr")
+    back = redirect_location(authorize)
+    answer = dict(ref_form_decode(urllib.parse.urlsplit(back).query))
+    access = client.fetch_access_token(
+        provider.url("/token"), answer["oauth_verifier"]
+    )
+    posted = client.request(
+        "POST", provider.url("/photos"), {"title": "\u00c9t\u00e9 & co"}
+    )
+
+    assert temporary["oauth_expires_in"] == "3600"
+    assert authorize.startswith(provider.url("/authorize?oauth_token=tmp-"))
+    assert authorize.endswith("&lang=fr")
+    assert back.startswith("http://127.0.0.1:9/back?oauth_token=tmp-")
+    assert access["screen_name"] == "ana"
+    assert client.token == access["oauth_token"]
+    assert client.token_secret == access["oauth_token_secret"]
+    assert posted.status == 200
+    assert json.loads(posted.body) == {
+        "owner": "ana",
+        "method": "POST",
+        "params": {"title": "\u00c9t\u00e9 & co"},
+    }
+    if signature_type == "body":
+        with pytest.raises(ValueError):
+            client.request("GET", provider.url("/photos"))
+    else:
+        got = client.request("GET", provider.url("/photos"), {"size": "m l"})
+        assert json.loads(got.body)["params"] == {"size": "m l"}
+
+    signed = [r for r in provider.requests if r["path"] != "/authorize"]
+    assert all(r.get("problem") is None for r in signed)
+    assert [r["carried_in"] for r in signed] == [[signature_type]] * len(
+        signed
+    )
+    assert {r["oauth"]["oauth_signature_method"] for r in signed} == {method}
+
+
+def test_oauth1client_out_of_band_at_another_provider(provider):
+    client = fo.OAuth1Client(provider.CLIENT_KEY, provider.CLIENT_SECRET)
+
+    client.fetch_request_token(provider.url("/initiate"))
+    status, _, page = fetch(
+        client.authorization_url(provider.url("/authorize"))
+    )
+    client.fetch_access_token(provider.url("/token"), page.split(": ")[1])
+    got = client.request("GET", provider.url("/photos"))
+
+    assert status == 200
+    assert provider.requests[0]["oauth"]["oauth_callback"] == "oob"
+    assert json.loads(got.body)["owner"] == "ana"
+
+
+@pytest.mark.parametrize("method", ["HMAC-SHA1", "HMAC-SHA256", "PLAINTEXT"])
+def test_realm_is_sent_in_the_header_and_not_signed(provider, method):
+    client = fo.OAuth1Client(
+        provider.CLIENT_KEY,
+        provider.CLIENT_SECRET,
+        signature_method=method,
+        realm="photos@other.example",
+    )
+
+    client.fetch_request_token(provider.url("/initiate"), callback="oob")
+
+    seen = provider.requests[-1]
+    assert seen.get("problem") is None
+    assert seen["realm"] == "photos@other.example"
+    assert seen["headers"]["authorization"].startswith(
+        'OAuth realm="photos@other.example", '
+    )
+    assert "realm" not in seen["base_string"]
+
+
+def test_plaintext_signature_is_percent_encoded_in_the_header(provider):
+    client = fo.OAuth1Client(
+        provider.CLIENT_KEY,
+        provider.CLIENT_SECRET,
+        signature_method="PLAINTEXT",
+    )
+
+    client.fetch_request_token(provider.url("/initiate"), callback="oob")
+
+    header = provider.requests[-1]["headers"]["authorization"]
+    # The key is "sh%26red%20secret&"; the header encodes it once more.
+    assert 'oauth_signature="sh%2526red%2520secret%26"' in header
+
+
+def test_another_provider_refusing_is_an_oauth_error(provider):
+    client = fo.OAuth1Client(
+        provider.CLIENT_KEY, "not the secret", signature_method="HMAC-SHA256"
+    )
+
+    with pytest.raises(fo.OAuthError) as caught:
+        client.fetch_request_token(provider.url("/initiate"), callback="oob")
+
+    assert caught.value.status == 401
+    assert caught.value.oauth_problem == "signature_invalid"
+    assert "not the secret" not in str(caught.value)
+    assert client.token is None
+
+
+@pytest.mark.parametrize(
+    "entry",
+    vectors("request", "PLAINTEXT") + vectors("request", "HMAC-SHA256"),
+)
+def test_vector_signed_authorization_header(entry):
+    oauth = list(map(tuple, entry["oauth_params"]))
+    consumer_secret = entry["consumer_secret"] or ""
+    token_secret = entry["token_secret"] or ""
+    base = fo.signature_base_string(
+        entry["method"], entry["url"], signed_pairs(entry)
+    )
+    if entry["signature_method"] == "PLAINTEXT":
+        signature = fo.plaintext_signature(consumer_secret, token_secret)
+    else:
+        signature = fo.hmac_sha256_signature(
+            base, consumer_secret, token_secret
+        )
+
+    header = fo.authorization_header(
+        oauth + [("oauth_signature", signature)], entry.get("realm")
+    )
+
+    assert base == entry["expected_signature_base_string"]
+    assert signature == entry["expected_signature"]
+    raw = re.search(r'oauth_signature="([^"]*)"', header).group(1)
+    assert raw == ref_encode(entry["expected_signature"])
+    assert (
+        dict(ref_parse_authorization(header))["oauth_signature"]
+        == (entry["expected_signature"])
+    )
+    if entry.get("realm"):
+        assert header.startswith(f'OAuth realm="{entry["realm"]}", ')
+    if consumer_secret:
+        client = fo.OAuth1Client(
+            "key",
+            consumer_secret,
+            "token",
+            token_secret,
+            signature_method=entry["signature_method"],
+        )
+        assert client.signature(base) == entry["expected_signature"]
+
+
+def https_vectors(signature_method):
+    """Vectors for https URLs: the only ones OAuth1Client will sign."""
+    return [
+        param
+        for param in vectors("request", signature_method)
+        if param.values[0] is None
+        or param.values[0]["url"].startswith("https://")
+    ]
+
+
+@pytest.mark.parametrize("entry", https_vectors("PLAINTEXT"))
+def test_vector_plaintext_through_oauth1client(entry):
+    oauth = dict(map(tuple, entry["oauth_params"]))
+    extra = [
+        (n, oauth[n])
+        for n in ("oauth_callback", "oauth_verifier")
+        if n in oauth
+    ]
+    client = fo.OAuth1Client(
+        oauth["oauth_consumer_key"],
+        entry["consumer_secret"],
+        oauth.get("oauth_token"),
+        entry["token_secret"] or "",
+        signature_method="PLAINTEXT",
+        realm=entry.get("realm"),
+    )
+
+    signed = client.sign(entry["method"], entry["url"], oauth_extra=extra)
+
+    header = signed.headers["Authorization"]
+    raw = re.search(r'oauth_signature="([^"]*)"', header).group(1)
+    assert raw == ref_encode(entry["expected_signature"])
+    assert "%26" in raw and "&" not in raw
+    parsed = dict(ref_parse_authorization(header))
+    assert parsed["oauth_signature"] == entry["expected_signature"]
+    for name, value in extra:
+        assert parsed[name] == value
+
+
+def test_vector_plaintext_header_value_is_foo_26_bar():
+    entry = vector_named("oauthlib-test_client-plaintext")
+    oauth = list(map(tuple, entry["oauth_params"]))
+
+    header = fo.authorization_header(
+        oauth + [("oauth_signature", entry["expected_signature"])]
+    )
+
+    assert entry["expected_signature"] == "foo&bar"
+    assert 'oauth_signature="foo%26bar"' in header
