@@ -5829,3 +5829,223 @@ def test_vector_plaintext_header_value_is_foo_26_bar():
 
     assert entry["expected_signature"] == "foo&bar"
     assert 'oauth_signature="foo%26bar"' in header
+
+
+# --------------------------------------------------------------------------
+# Issue 5, the command line: whoami, tokens, logout, upload.
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_cached_users(fake):
+    """Ann (the default user, write) and Bob (``--username bob``, read)
+    in ~/.flickr, both tokens known to the stand-in."""
+    ann = granted(fake, "write")
+    bob_token, bob_secret = fake.grant(
+        "read",
+        {
+            "nsid": "2@N01",
+            "username": "bob",
+            "fullname": "B\u00f6b",
+            "path_alias": "bob",
+        },
+    )
+    bob = fo.FlickrAccessToken(
+        bob_token, bob_secret, "read", "B\u00f6b", "bob", "2@N01"
+    )
+    write_flickrapi_file(
+        Path(os.environ["HOME"]) / ".flickr",
+        [
+            (fake.API_KEY, "", ann.token, ann.token_secret, "write")
+            + (ann.fullname, ann.username, ann.user_nsid),
+            (fake.API_KEY, "bob", bob.token, bob.token_secret, "read")
+            + (bob.fullname, bob.username, bob.user_nsid),
+            ("another-key", "", "tok-x", "secret-of-another-app", "read")
+            + ("X", "x", "3@N01"),
+        ],
+    )
+    return ann, bob
+
+
+def assert_no_secret(result, *tokens):
+    shown = result.stdout + result.stderr
+    for secret in (FakeFlickr.API_SECRET, "secret-of-another-app") + tuple(
+        t.token_secret for t in tokens
+    ):
+        assert secret not in shown
+
+
+def test_cli_whoami_shows_the_cached_user_and_perms(fake, two_cached_users):
+    ann, bob = two_cached_users
+
+    default = run_cli(fake, "whoami")
+    other = run_cli(fake, "--username", "bob", "whoami")
+    nobody = run_cli(fake, "--username", "carol", "whoami")
+
+    assert default.returncode == 0, default.stderr
+    shown = json.loads(default.stdout)
+    assert shown["username"] == fake.user["username"]
+    assert shown["user_nsid"] == fake.user["nsid"]
+    assert shown["fullname"] == fake.user["fullname"]
+    assert shown["access_level"] == "write"
+    assert json.loads(other.stdout)["access_level"] == "read"
+    assert json.loads(other.stdout)["fullname"] == "B\u00f6b"
+    assert nobody.returncode == 1
+    assert "not signed in" in nobody.stderr
+    for result in (default, other, nobody):
+        assert_no_secret(result, ann, bob)
+    assert fake.requests == []  # cached: Flickr is not asked
+
+
+def test_cli_tokens_lists_the_users_of_the_key_and_no_secret(
+    fake, two_cached_users
+):
+    ann, bob = two_cached_users
+
+    result = run_cli(fake, "tokens")
+
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert [(e["lookup_key"], e["username"]) for e in listed] == [
+        ("", fake.user["username"]),
+        ("bob", "bob"),
+    ]
+    assert [e["access_level"] for e in listed] == ["write", "read"]
+    assert_no_secret(result, ann, bob)
+    assert "secret" not in json.dumps(listed)
+
+
+def test_cli_logout_forgets_only_that_user(fake, two_cached_users):
+    ann, bob = two_cached_users
+
+    logout = run_cli(fake, "--username", "bob", "logout")
+    after = run_cli(fake, "--username", "bob", "whoami")
+    tokens = run_cli(fake, "tokens")
+
+    assert logout.returncode == 0, logout.stderr
+    assert logout.stdout == ""
+    assert after.returncode == 1
+    assert [e["lookup_key"] for e in json.loads(tokens.stdout)] == [""]
+    cache = fo.OAuthTokenCache(
+        fake.API_KEY, "bob", str(Path(os.environ["HOME"]) / ".flickr")
+    )
+    assert cache.token is None
+    assert home_cache_token(fake) == ann
+
+
+def test_cli_upload_prints_the_reply_and_no_progress_off_a_terminal(
+    fake, two_cached_users, tmp_path
+):
+    path = tmp_path / "caf\u00e9.jpg"
+    path.write_bytes(PHOTO_BYTES * 4)
+
+    result = run_cli(
+        fake,
+        "upload",
+        str(path),
+        "title=Caf\u00e9 \u6771\u4eac",
+        "tags=a b",
+        "is_public=0",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "stat": "ok",
+        "photoid": {"_content": "1001"},
+    }
+    assert result.stderr == ""
+    seen = fake.uploads[-1]
+    fields = dict(seen["fields"])
+    assert fields["title"] == "Caf\u00e9 \u6771\u4eac"
+    assert fields["tags"] == "a b"
+    assert fields["is_public"] == "0"
+    assert_whole_multipart(seen, PHOTO_BYTES * 4)
+
+
+def run_cli_on_a_terminal(fake, *args, timeout=60):
+    """Run the command line with stderr on a pseudo-terminal (stdout a
+    pipe); returns (exit status, stdout, what the terminal showed)."""
+    pty = pytest.importorskip("pty")
+    import select
+
+    master, slave = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, MODULE_FILE, "--base-url", fake.base_url, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            env=cli_env(fake),
+            cwd=os.environ["HOME"],
+        )
+    finally:
+        os.close(slave)
+
+    shown = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if not ready:
+                if process.poll() is not None:
+                    break
+                continue
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            shown += data
+        out, _ = process.communicate(
+            timeout=max(1, deadline - time.monotonic())
+        )
+    finally:
+        os.close(master)
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+
+    return process.returncode, out.decode("utf-8"), shown.decode("utf-8")
+
+
+def test_cli_upload_shows_progress_on_a_terminal(
+    fake, two_cached_users, tmp_path
+):
+    path = tmp_path / "big.jpg"
+    path.write_bytes(PHOTO_BYTES * 8)  # several 64 KiB pieces
+
+    status, out, shown = run_cli_on_a_terminal(fake, "upload", str(path))
+
+    assert status == 0, shown
+    assert json.loads(out)["photoid"]["_content"] == "1001"
+    updates = re.findall(r"\ruploading: +(\d+)% of (\d+) bytes", shown)
+    assert len(updates) >= 2
+    percents = [int(p) for p, _ in updates]
+    assert percents == sorted(percents) and percents[-1] == 100
+    total = int(updates[-1][1])
+    assert total == fake.uploads[-1]["multipart"]["read"]
+    assert shown.endswith("\n")
+
+
+def test_cli_progress_bar_writes_one_updating_line(capsys):
+    fo._progress_bar(0, 200)
+    fo._progress_bar(100, 200)
+    fo._progress_bar(200, 200)
+
+    err = capsys.readouterr().err
+    assert err == (
+        "\ruploading:   0% of 200 bytes"
+        "\ruploading:  50% of 200 bytes"
+        "\ruploading: 100% of 200 bytes"
+    )
+
+
+def test_cli_upload_error_is_one_line(fake, two_cached_users, tmp_path):
+    path = tmp_path / "empty.jpg"
+    path.write_bytes(b"")
+
+    result = run_cli(fake, "upload", str(path))
+
+    assert_one_line_error(result)
+    assert "Flickr error 4: Filesize was zero" in result.stderr
