@@ -4988,6 +4988,31 @@ def test_walk_yields_the_total_flickr_counts_across_pages(fake):
     assert [c["params"]["page"] for c in walked] == ["1", "2", "3"]
 
 
+@pytest.mark.parametrize("fmt", ["etree", "parsed-json"])
+def test_walking_a_method_that_returns_no_list(fake, fmt):
+    flickr = make_flickr(fake, token=granted(fake, "write"), format=fmt)
+
+    with pytest.raises(fo.ResponseError) as caught:
+        next(flickr.data_walker("flickr.photos.setMeta", photo_id="1"))
+
+    assert "flickr.photos.setMeta" in str(caught.value)
+    assert "no list" in str(caught.value)
+
+
+def test_upload_from_a_stream_that_cannot_seek(fake):
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+    read_end, write_end = os.pipe()
+    os.write(write_end, PHOTO_BYTES[:1000])
+    os.close(write_end)
+
+    with open(read_end, "rb") as pipe:
+        with pytest.raises(ValueError) as caught:
+            flickr.upload("piped.jpg", fileobj=pipe)
+
+    assert "seekable" in str(caught.value)
+    assert fake.requests == []
+
+
 # --------------------------------------------------------------------------
 # Issue 5, web applications: the callback in another process, and the
 # README's wsgiref app run as written.
