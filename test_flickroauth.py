@@ -5,6 +5,9 @@ Flickr's paths. It rebuilds every signature from the raw request it
 received, with the small RFC 5849 implementation below (the ``ref_*``
 functions), written for these tests and never borrowed from the module
 under test; ``test_stand_in_*`` prove it on the published vectors first.
+It reads uploads as a stream (``read_multipart``), so a large file never
+sits whole in the test process. ``OtherProvider`` is a second, smaller
+stand-in that is not Flickr, for ``OAuth1Client`` on its own.
 
 Nothing here reaches any host but 127.0.0.1: an autouse fixture refuses
 every other address, and every server binds port 0 and stops by itself.
