@@ -2107,6 +2107,8 @@ class FlickrAPI:
         import threading
 
         self._lock = threading.Lock()
+        self._signing_in = False  # authenticate_via_browser is running
+        self._cancelled = False  # and was asked to stop
         if base_url is not None:
             self.set_base_url(base_url)
 
@@ -2137,11 +2139,22 @@ class FlickrAPI:
         self.transport.close()
 
     def cancel_authentication(self) -> None:
-        """Make a waiting authenticate_via_browser raise
-        AuthorizationDenied now; safe to call from any thread."""
-        server = self._callback
+        """Make a running authenticate_via_browser raise
+        AuthorizationDenied, at whatever step it is; safe to call from
+        any thread.  With no sign-in running it changes nothing."""
+        with self._lock:
+            self._cancelled = self._signing_in
+            server = self._callback
         if server is not None:
             server.cancel()
+
+    def _check_cancelled(self) -> None:
+        # A cancel can come before the callback server exists (while
+        # the stored token is checked, say): it is kept until here.
+        with self._lock:
+            cancelled = self._cancelled
+        if cancelled:
+            raise AuthorizationDenied("the sign-in was cancelled")
 
     def _close_callback(self) -> None:
         server, self._callback = self._callback, None
@@ -2282,13 +2295,24 @@ class FlickrAPI:
         (default five minutes) for the browser to come back."""
         _check_perms(perms)
         timeout = _check_timeout(timeout, DEFAULT_BROWSER_TIMEOUT)
+        with self._lock:
+            self._signing_in, self._cancelled = True, False
+        try:
+            self._authenticate_via_browser(perms, timeout)
+        finally:
+            with self._lock:
+                self._signing_in = self._cancelled = False
+
+    def _authenticate_via_browser(self, perms: str, timeout: float) -> None:
         if self.token_valid(perms):
             return
+        self._check_cancelled()
         self.get_request_token()
         server = self._callback
         if server is None:  # pragma: no cover - get_request_token sets it
             raise FlickrError("callback server did not start")
         try:
+            self._check_cancelled()
             url = self.auth_url(perms)
             import threading
 
@@ -2300,6 +2324,7 @@ class FlickrAPI:
             )
             opener.start()
             verifier = server.wait(timeout)
+            self._check_cancelled()
         finally:
             self._close_callback()
         self.get_access_token(verifier)
