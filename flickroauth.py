@@ -75,16 +75,13 @@ __all__ = [
     "main",
 ]
 
-import base64
-import hmac
 import os
-import re
-import secrets
 import sys
-import threading
 import time
-from functools import lru_cache as _lru_cache
-from urllib.parse import parse_qsl, quote, urlsplit
+
+# Everything else is imported where it is first needed: importing the
+# module to sign a request should cost a millisecond or two, not the 10 ms
+# and several MB that urllib.parse, hmac, secrets and threading cost.
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing stays out of import time
@@ -127,7 +124,6 @@ SIGNATURE_METHODS = ("HMAC-SHA1", "HMAC-SHA256", "PLAINTEXT")
 SIGNATURE_TYPES = ("header", "query", "body")
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*\Z").match
 _FORM = "application/x-www-form-urlencoded"
 
 
@@ -317,13 +313,16 @@ _ESCAPES = _Escapes(
 )
 
 
+_BYTE_ESCAPES = [_ESCAPES[b] if b < 128 else f"%{b:02X}" for b in range(256)]
+
+
 def percent_encode(value: str | bytes) -> str:
     """Encode as RFC 5849 3.6 says: UTF-8, then all but ALPHA DIGIT -._~."""
-    if isinstance(value, str):
-        if _UNRESERVED(value):
-            return value
-        return value.translate(_ESCAPES)
-    return quote(value, safe="~")
+    if isinstance(value, bytes):
+        return "".join([_BYTE_ESCAPES[b] for b in value])
+    if value.isascii() and value.isalnum():
+        return value
+    return value.translate(_ESCAPES)
 
 
 def base_string_uri(url: str) -> str:
@@ -335,8 +334,9 @@ def base_string_uri(url: str) -> str:
     return _base_uri(url.partition("#")[0].partition("?")[0])
 
 
-@_lru_cache(maxsize=64)  # the same few endpoints, signed again and again
 def _base_uri(url: str) -> str:
+    from urllib.parse import urlsplit
+
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = parts.hostname
@@ -399,6 +399,8 @@ def _query_pairs(url: str) -> Pairs:
     """The URL's query as pairs (RFC 5849 3.4.1.3.1), '+' as a space."""
     if "?" not in url:
         return []
+    from urllib.parse import parse_qsl, urlsplit
+
     query = urlsplit(url).query
     return parse_qsl(query, keep_blank_values=True) if query else []
 
@@ -440,9 +442,17 @@ def _base_string(method: str, url: str, encoded: Pairs) -> str:
     return f"{percent_encode(method.upper())}&{uri}&{params}"
 
 
-@_lru_cache(maxsize=64)
 def _encoded_base_uri(url: str) -> str:
-    return percent_encode(_base_uri(url))
+    # The same few endpoints are signed again and again: remember them.
+    encoded = _URIS.get(url)
+    if encoded is None:
+        encoded = percent_encode(_base_uri(url))
+        if len(_URIS) < 64:
+            _URIS[url] = encoded
+    return encoded
+
+
+_URIS: dict[str, str] = {}
 
 
 def signing_key(consumer_secret: str, token_secret: str = "") -> str:
@@ -453,9 +463,16 @@ def signing_key(consumer_secret: str, token_secret: str = "") -> str:
 def _hmac_signature(
     digest: str, base_string: str, consumer_secret: str, token_secret: str
 ) -> str:
-    key = signing_key(consumer_secret, token_secret).encode("utf-8")
-    mac = hmac.digest(key, base_string.encode("utf-8"), digest)
-    return base64.b64encode(mac).decode("ascii")
+    key = signing_key(consumer_secret, token_secret)
+    return _hmac_with_key(digest, base_string, key)
+
+
+def _hmac_with_key(digest: str, base_string: str, key: str) -> str:
+    import binascii
+    import hmac
+
+    mac = hmac.digest(key.encode("utf-8"), base_string.encode("utf-8"), digest)
+    return binascii.b2a_base64(mac, newline=False).decode("ascii")
 
 
 def hmac_sha1_signature(
@@ -484,6 +501,8 @@ def plaintext_signature(consumer_secret: str, token_secret: str = "") -> str:
 
 def generate_nonce() -> str:
     """A nonce of 128 random bits from ``secrets``, as 32 hex digits."""
+    import secrets
+
     return secrets.token_hex(16)
 
 
@@ -601,22 +620,28 @@ def _is_loopback(host: str) -> bool:
 
 def check_url(url: str) -> None:
     """Refuse anything but HTTPS, and plain HTTP to a loopback host."""
-    _check_origin(url.partition("#")[0].partition("?")[0])
+    url = url.partition("#")[0].partition("?")[0]
+    if url in _CHECKED:
+        return
 
+    from urllib.parse import urlsplit
 
-@_lru_cache(maxsize=64)
-def _check_origin(url: str) -> None:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    if scheme == "https" and parts.hostname:
-        return
-    if scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if (scheme == "https" and parts.hostname) or (
+        scheme == "http" and parts.hostname and _is_loopback(parts.hostname)
+    ):
+        if len(_CHECKED) < 64:
+            _CHECKED.add(url)
         return
     if scheme == "http":
         raise ValueError(
             f"refusing plain http to a non-loopback host: {url!r}; use https"
         )
     raise ValueError(f"not an https URL: {url!r}")
+
+
+_CHECKED: set[str] = set()
 
 
 class _PoolHandler:
@@ -668,6 +693,8 @@ class Transport:
         self.user_agent = user_agent
         self._ssl_context = ssl_context
         self._idle: dict[tuple[str, str], list[Any]] = {}
+        import threading
+
         self._lock = threading.Lock()
         self._opener: Any = None
 
@@ -735,24 +762,34 @@ class Transport:
             host, timeout=timeout, blocksize=65536
         )
 
+    def _idle_connection(self, key: tuple[str, str]) -> Any:
+        """A kept connection to this host that still looks usable."""
+        while self.keep_alive:
+            with self._lock:
+                idle = self._idle.get(key)
+                if not idle:
+                    return None
+                conn = idle.pop()
+            # An idle connection has nothing to read; if it is readable,
+            # the server has closed it (or sent junk): drop it.
+            if conn.sock is not None and not _readable(conn.sock):
+                return conn
+            conn.close()
+        return None
+
     def _open(self, req: Any, scheme: str) -> Response:
         import http.client
+        import socket
 
         key = (scheme, req.host)
         timeout = req.timeout
-        conn = None
-        if self.keep_alive:
-            with self._lock:
-                idle = self._idle.get(key)
-                if idle:
-                    conn = idle.pop()
+        conn = self._idle_connection(key)
         reused = conn is not None
         if conn is None:
             conn = self._connect(scheme, req.host, timeout)
         else:
             conn.timeout = timeout
-            if conn.sock is not None:
-                conn.sock.settimeout(timeout)
+            conn.sock.settimeout(timeout)
 
         headers = dict(req.header_items())
         if not self.keep_alive:
@@ -760,13 +797,15 @@ class Transport:
         body = req.data
         try:
             resp = self._exchange(conn, req, headers, body)
-        except (
-            ConnectionError,
-            http.client.BadStatusLine,
-            http.client.CannotSendRequest,
-        ):
+        except (OSError, http.client.HTTPException) as exc:
             conn.close()
-            if not (reused and _rewind(body)):
+            # A kept connection the server closed meanwhile fails on the
+            # first write or read (reset, EOF, a TLS EOF): open a new one,
+            # once.  A timeout is not that, and is not retried.
+            stale = reused and not isinstance(
+                exc, (socket.timeout, http.client.IncompleteRead)
+            )
+            if not (stale and _rewind(body)):
                 raise
             _debug("kept connection to %s was closed; reconnecting", req.host)
             conn = self._connect(scheme, req.host, timeout)
@@ -790,44 +829,55 @@ class Transport:
     def _exchange(
         self, conn: Any, req: Any, headers: dict[str, str], body: Any
     ) -> tuple[int, str, Any, bytes, bool]:
+        import http.client
+
         conn.request(req.get_method(), req.selector, body, headers)
         resp = conn.getresponse()
+        if resp.length is not None and resp.length > MAX_RESPONSE_BYTES:
+            raise _too_large(req.full_url, resp.status)
+
         try:
-            data = _read_body(resp)
+            if resp.length is not None:
+                data = resp.read()  # raises IncompleteRead when cut short
+            else:
+                # No length (read to close, or chunked): read in pieces,
+                # so no buffer of the whole limit is made up front.
+                chunks, size = [], 0
+                while True:
+                    chunk = resp.read(65536)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > MAX_RESPONSE_BYTES:
+                        raise _too_large(req.full_url, resp.status)
+                    chunks.append(chunk)
+                data = b"".join(chunks)
         except ConnectionError as exc:
             # The reply had begun, so the server took the request: it is
             # never sent again, as a stale kept connection's would be.
             raise _transport_error(exc, req.full_url, req.timeout) from exc
-        if len(data) > MAX_RESPONSE_BYTES:
-            raise ResponseError(
-                f"reply from {req.full_url.split('?')[0]} is larger than "
-                f"{MAX_RESPONSE_BYTES} bytes",
-                req.full_url,
-                resp.status,
-            )
-        if resp.length:  # read(amt) returns a short body without raising
-            import http.client
-
+        if resp.length:
             raise http.client.IncompleteRead(data, resp.length)
         return resp.status, resp.reason, resp.msg, data, resp.will_close
 
 
-def _read_body(resp: Any) -> bytes:
-    """The reply body, up to one byte past MAX_RESPONSE_BYTES.
+def _readable(sock: Any) -> bool:
+    import select
 
-    Read in pieces: ``read(amt)`` sets aside ``amt`` bytes before it
-    reads (always on 3.8; on later versions when the length is not
-    known), and a 64 MiB buffer for each small reply is a heavy cost.
-    """
-    parts = []
-    size = 0
-    while size <= MAX_RESPONSE_BYTES:
-        part = resp.read(min(65536, MAX_RESPONSE_BYTES + 1 - size))
-        if not part:
-            break
-        parts.append(part)
-        size += len(part)
-    return b"".join(parts)
+    if hasattr(select, "poll"):  # no FD_SETSIZE limit, unlike select()
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([sock], [], [], 0)[0])  # pragma: no cover
+
+
+def _too_large(url: str, status: int) -> ResponseError:
+    return ResponseError(
+        f"reply from {url.split('?')[0]} is larger than "
+        f"{MAX_RESPONSE_BYTES} bytes",
+        url,
+        status,
+    )
 
 
 def _rewind(body: Any) -> bool:
@@ -944,6 +994,7 @@ class OAuth1Client:
         self.nonce_factory = nonce_factory
         self.clock = clock
         self.clock_offset = 0.0
+        self._fixed_parts: tuple[Any, Pairs, Pairs, str] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -951,34 +1002,54 @@ class OAuth1Client:
             f"token={self.token!r} {self.signature_method}>"
         )
 
+    def _fixed(self) -> tuple[Any, Pairs, Pairs, str]:
+        """What every request shares until the token or a secret changes:
+        the fixed oauth_* pairs, raw and encoded, and the signing key."""
+        state = (
+            self.client_key,
+            self.client_secret,
+            self.token,
+            self.token_secret,
+            self.signature_method,
+        )
+        fixed = self._fixed_parts
+        if fixed is None or fixed[0] != state:
+            raw = [
+                ("oauth_consumer_key", self.client_key),
+                ("oauth_signature_method", self.signature_method),
+                ("oauth_version", "1.0"),
+            ]
+            if self.token:
+                raw.append(("oauth_token", self.token))
+            key = signing_key(self.client_secret, self.token_secret)
+            fixed = (state, raw, _encode_pairs(raw), key)
+            self._fixed_parts = fixed
+        return fixed
+
     # RFC 5849 3.1: the oauth_* protocol parameters.
     def oauth_params(self, extra: Params = None) -> Pairs:
-        params = [
-            ("oauth_consumer_key", self.client_key),
+        """The protocol parameters of a new request: the fixed ones, a
+        fresh nonce and timestamp, then ``extra``."""
+        return [
+            *self._fixed()[1],
             ("oauth_nonce", self.nonce_factory()),
-            ("oauth_signature_method", self.signature_method),
             (
                 "oauth_timestamp",
                 generate_timestamp(self.clock, self.clock_offset),
             ),
-            ("oauth_version", "1.0"),
+            *_pairs(extra),
         ]
-        if self.token:
-            params.append(("oauth_token", self.token))
-        params += _pairs(extra)
-        return params
 
     def signature(self, base_string: str) -> str:
         """Sign a base string with this client's method and secrets."""
+        return self._signature(base_string, self._fixed()[3])
+
+    def _signature(self, base_string: str, key: str) -> str:
         if self.signature_method == "HMAC-SHA1":
-            return hmac_sha1_signature(
-                base_string, self.client_secret, self.token_secret
-            )
+            return _hmac_with_key("sha1", base_string, key)
         if self.signature_method == "HMAC-SHA256":
-            return hmac_sha256_signature(
-                base_string, self.client_secret, self.token_secret
-            )
-        return plaintext_signature(self.client_secret, self.token_secret)
+            return _hmac_with_key("sha256", base_string, key)
+        return key  # PLAINTEXT (RFC 5849 3.4.4)
 
     def sign(
         self,
@@ -998,6 +1069,7 @@ class OAuth1Client:
         method = method.upper()
         check_url(url)
         pairs = _pairs(params)
+        _, fixed, fixed_encoded, key = self._fixed()
         oauth = self.oauth_params(oauth_extra)
         in_query = method in ("GET", "HEAD", "DELETE")
         if self.signature_type == "body" and in_query:
@@ -1013,9 +1085,9 @@ class OAuth1Client:
             url = f"{url}{'&' if '?' in url else '?'}{_form(encoded)}"
             encoded = []
         query = _encode_pairs(_query_pairs(url))
-        enc_oauth = _encode_pairs(oauth)
+        enc_oauth = fixed_encoded + _encode_pairs(oauth[len(fixed) :])
         base = _base_string(method, url, query + encoded + enc_oauth)
-        signature = self.signature(base)
+        signature = self._signature(base, key)
         oauth.append(("oauth_signature", signature))
         enc_oauth.append(("oauth_signature", percent_encode(signature)))
         if _logger().isEnabledFor(10):  # the verifier stays out of logs
@@ -1074,6 +1146,8 @@ class OAuth1Client:
         """Set clock_offset from the reply's Date; true when a retry may
         help.  ``problem`` asks that the body say timestamp_refused."""
         if problem:
+            from urllib.parse import parse_qsl
+
             text = resp.body[:4096].decode("utf-8", "replace")
             fields = dict(parse_qsl(text.strip(), keep_blank_values=True))
             if fields.get("oauth_problem") != "timestamp_refused":
@@ -1124,6 +1198,8 @@ class OAuth1Client:
                 "no temporary credentials yet; call fetch_request_token first"
             )
         params = [("oauth_token", self.token)] + sorted(extra.items())
+        from urllib.parse import urlsplit
+
         sep = "&" if urlsplit(url).query else "?"
         return f"{url}{sep}{form_encode(params)}"
 
@@ -1220,6 +1296,8 @@ def parse_token_reply(
     fields: dict[str, str] = {}
     looks_form = "=" in text and "<" not in text[:1] and "{" not in text[:1]
     if looks_form:
+        from urllib.parse import parse_qsl
+
         for name, value in parse_qsl(text.strip(), keep_blank_values=True):
             if name in fields:
                 raise ResponseError(
@@ -1284,6 +1362,8 @@ def _oauth_fields(body: bytes) -> dict[str, str]:
         return {}
     if _looks_like(body) != "an unrecognised body":  # XML, JSON, HTML
         return {}
+    from urllib.parse import parse_qsl
+
     text = body.decode("utf-8", "replace").strip()
     return dict(parse_qsl(text, keep_blank_values=True))
 
@@ -1291,7 +1371,7 @@ def _oauth_fields(body: bytes) -> dict[str, str]:
 # -- the callback server ----------------------------------------------------
 
 
-_QUERY = re.compile(r"\?[^\s'\"]*")
+_QUERY = r"\?[^\s'\"]*"  # a query in a logged request line
 _DONE_PAGE = (
     b"<!doctype html><meta charset=utf-8><title>Signed in</title>"
     b"<p>Done: flickroauth has the authorization. "
@@ -1338,7 +1418,11 @@ def _make_handler_class() -> Any:
 
         def log_message(self, format: str, *args: Any) -> None:
             # A request line carries the verifier: never log a query.
-            _debug("callback server: %s", _QUERY.sub("?...", format % args))
+            import re
+
+            _debug(
+                "callback server: %s", re.sub(_QUERY, "?...", format % args)
+            )
 
         def log_request(self, code: Any = "-", size: Any = "-") -> None:
             # A request line too broken to parse leaves no path at all.
@@ -1384,6 +1468,8 @@ class CallbackServer:
         self._expected: str | None = None
         self._verifier: str | None = None
         self._denied: str | None = None
+        import threading
+
         self._done = threading.Event()
         self._lock = threading.Lock()
         server = _make_server_class()(
@@ -1424,6 +1510,8 @@ class CallbackServer:
             self._expected = oauth_token
 
     def _handle(self, target: str) -> tuple[bytes, int]:
+        from urllib.parse import parse_qsl, urlsplit
+
         parts = urlsplit(target)
         if parts.path != self.path:
             return _OTHER_PAGE, 404
@@ -1988,6 +2076,8 @@ class _ResponseCache:
         self.timeout = timeout
         self.max_entries = max_entries
         self._data: dict[Any, tuple[float, bytes]] = {}
+        import threading
+
         self._lock = threading.Lock()
 
     def get(self, key: Any) -> bytes | None:
@@ -2074,7 +2164,11 @@ class FlickrAPI:
         self.oauth = OAuth1Client(api_key, secret, transport=self.transport)
         self._perms = "read"
         self._callback: CallbackServer | None = None
+        import threading
+
         self._lock = threading.Lock()
+        self._signing_in = False  # authenticate_via_browser is running
+        self._cancelled = False  # and was asked to stop
         if base_url is not None:
             self.set_base_url(base_url)
 
@@ -2105,11 +2199,22 @@ class FlickrAPI:
         self.transport.close()
 
     def cancel_authentication(self) -> None:
-        """Make a waiting authenticate_via_browser raise
-        AuthorizationDenied now; safe to call from any thread."""
-        server = self._callback
+        """Make a running authenticate_via_browser raise
+        AuthorizationDenied, at whatever step it is; safe to call from
+        any thread.  With no sign-in running it changes nothing."""
+        with self._lock:
+            self._cancelled = self._signing_in
+            server = self._callback
         if server is not None:
             server.cancel()
+
+    def _check_cancelled(self) -> None:
+        # A cancel can come before the callback server exists (while
+        # the stored token is checked, say): it is kept until here.
+        with self._lock:
+            cancelled = self._cancelled
+        if cancelled:
+            raise AuthorizationDenied("the sign-in was cancelled")
 
     def _close_callback(self) -> None:
         server, self._callback = self._callback, None
@@ -2250,14 +2355,27 @@ class FlickrAPI:
         (default five minutes) for the browser to come back."""
         _check_perms(perms)
         timeout = _check_timeout(timeout, DEFAULT_BROWSER_TIMEOUT)
+        with self._lock:
+            self._signing_in, self._cancelled = True, False
+        try:
+            self._authenticate_via_browser(perms, timeout)
+        finally:
+            with self._lock:
+                self._signing_in = self._cancelled = False
+
+    def _authenticate_via_browser(self, perms: str, timeout: float) -> None:
         if self.token_valid(perms):
             return
+        self._check_cancelled()
         self.get_request_token()
         server = self._callback
         if server is None:  # pragma: no cover - get_request_token sets it
             raise FlickrError("callback server did not start")
         try:
+            self._check_cancelled()
             url = self.auth_url(perms)
+            import threading
+
             opener = threading.Thread(
                 target=_open_browser,
                 args=(url,),
@@ -2266,6 +2384,7 @@ class FlickrAPI:
             )
             opener.start()
             verifier = server.wait(timeout)
+            self._check_cancelled()
         finally:
             self._close_callback()
         self.get_access_token(verifier)
@@ -2697,6 +2816,8 @@ class _MultipartBody:
         fileobj: IO[bytes],
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
+        import secrets
+
         boundary = "flickroauth-" + secrets.token_hex(16)
         self.content_type = f"multipart/form-data; boundary={boundary}"
         head = []
