@@ -1714,6 +1714,7 @@ _SCHEMA = (
     "user_nsid varchar(64) not null, "
     "PRIMARY KEY(api_key, lookup_key))",
 )
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows
 _CACHE_FILES = {
     "oauth-tokens.sqlite",
     "oauth-tokens.sqlite-journal",
@@ -1777,30 +1778,51 @@ class OAuthTokenCache:
             self.filename,
         )
 
-    def _tighten(self) -> None:
-        """Make the file 0600, and the directory 0700 when it is the
-        default ~/.flickr or holds nothing but this cache (so a shared
-        directory named in token_cache_location is never changed)."""
+    def _secure(self, write: bool) -> None:
+        """Refuse a cache that is a symbolic link or not a regular file;
+        make it 0600, and its directory 0700 when that directory is ours
+        (the default ~/.flickr, or one holding nothing but this cache)
+        and not itself a link.  A file that cannot be tightened (a
+        read-only mount) may still be read, never written."""
         import stat
 
         try:
-            st = os.stat(self.filename)
+            st = os.lstat(self.filename)
+        except OSError as exc:
+            raise self._fail("read", exc) from exc
+        if not stat.S_ISREG(st.st_mode):
+            raise TokenCacheError(
+                f"{self.filename!r} is a symbolic link or not a regular "
+                "file; flickroauth will not use it",
+                self.filename,
+            )
+        try:
             if stat.S_IMODE(st.st_mode) & 0o077:
-                os.chmod(self.filename, 0o600)
-            st = os.stat(self.path)
-            if stat.S_IMODE(st.st_mode) & 0o077 and (
-                self._default_path
-                or set(os.listdir(self.path)) <= _CACHE_FILES
+                fd = os.open(self.filename, os.O_RDONLY | _NOFOLLOW)
+                try:
+                    os.fchmod(fd, 0o600)
+                finally:
+                    os.close(fd)
+            st = os.lstat(self.path)
+            if (
+                stat.S_ISDIR(st.st_mode)
+                and stat.S_IMODE(st.st_mode) & 0o077
+                and (
+                    self._default_path
+                    or set(os.listdir(self.path)) <= _CACHE_FILES
+                )
             ):
                 os.chmod(self.path, 0o700)
         except OSError as exc:
-            raise self._fail("secure", exc) from exc
+            if write:
+                raise self._fail("secure", exc) from exc
+            _debug("could not tighten %s: %s", self.filename, exc)
 
     def _create(self) -> None:
         try:
             os.makedirs(self.path, mode=0o700, exist_ok=True)
-            fd = os.open(self.filename, os.O_RDWR | os.O_CREAT, 0o600)
-            os.close(fd)
+            flags = os.O_RDWR | os.O_CREAT | _NOFOLLOW
+            os.close(os.open(self.filename, flags, 0o600))
         except OSError as exc:
             raise self._fail("create", exc) from exc
 
@@ -1809,9 +1831,9 @@ class OAuthTokenCache:
 
         if write:
             self._create()
-        elif not os.path.exists(self.filename):
+        elif not os.path.lexists(self.filename):
             return None
-        self._tighten()
+        self._secure(write)
         try:
             conn = sqlite3.connect(
                 self.filename, timeout=self.busy_timeout, isolation_level=None
@@ -1842,7 +1864,7 @@ class OAuthTokenCache:
                 raise self._fail("write" if write else "read", exc) from exc
             raise TokenCacheError(
                 f"{self.filename!r} is not a usable token cache "
-                f"(SQLite: {exc}); it was left as it is",
+                f"(SQLite: {exc}); its contents were not changed",
                 self.filename,
             ) from exc
         except BaseException:
@@ -1890,17 +1912,31 @@ class OAuthTokenCache:
         return True
 
     # The token.
-    def _stamp(self) -> tuple[int, int, bytes] | None:
+    def _stamp(self) -> Any:
         """What changes whenever the file does: its inode, size and
-        SQLite's file change counter (header bytes 24-27), or None."""
+        SQLite's file change counter (header bytes 24-27); None when there
+        is no file.  A stamp that matches nothing forces a real read: for
+        a link (refused there, with a clear error) and for a database in
+        WAL mode, whose counter does not move on every write."""
         try:
-            with open(self.filename, "rb") as f:
-                header = f.read(28)
-                st = os.fstat(f.fileno())
+            fd = os.open(self.filename, os.O_RDONLY | _NOFOLLOW)
         except FileNotFoundError:
             return None
         except OSError as exc:
+            import errno
+
+            if exc.errno in (errno.ELOOP, errno.EMLINK):  # a link
+                return object()
             raise self._fail("read", exc) from exc
+        try:
+            header = os.read(fd, 28)
+            st = os.fstat(fd)
+        except OSError as exc:
+            raise self._fail("read", exc) from exc
+        finally:
+            os.close(fd)
+        if header[18:19] == b"\x02":  # write version 2: WAL
+            return object()
         return st.st_ino, st.st_size, header[24:28]
 
     @property
