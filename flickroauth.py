@@ -115,6 +115,10 @@ DEFAULT_BROWSER_TIMEOUT = 300.0
 #: Largest reply body read from any endpoint; Flickr's are far smaller.
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
+#: The longest timeout accepted: a week, far below what sockets and
+#: threads can wait, and finite.
+MAX_TIMEOUT = 7 * 24 * 3600.0
+
 #: A reply whose Date is further than this from our clock means skew.
 CLOCK_SKEW_LIMIT = 300.0
 
@@ -238,7 +242,8 @@ class TransportError(FlickrError):
 
     def __init__(self, message: str, url: str = "") -> None:
         super().__init__(message)
-        self.url = url
+        #: The URL without its query, which may hold OAuth parameters.
+        self.url = url.split("?")[0]
 
 
 class RequestTimeout(TransportError):
@@ -320,6 +325,10 @@ def percent_encode(value: str | bytes) -> str:
     """Encode as RFC 5849 3.6 says: UTF-8, then all but ALPHA DIGIT -._~."""
     if isinstance(value, bytes):
         return "".join([_BYTE_ESCAPES[b] for b in value])
+    if not isinstance(value, str):
+        raise TypeError(
+            f"can only encode str or bytes, not {type(value).__name__}"
+        )
     if value.isascii() and value.isalnum():
         return value
     return value.translate(_ESCAPES)
@@ -527,8 +536,13 @@ def _header(encoded: Pairs, realm: str | None) -> str:
 
 
 def _quote_header(value: str) -> str:
-    if '"' in value or "\\" in value or "\r" in value or "\n" in value:
-        raise ValueError(f"realm cannot hold quotes or line breaks: {value!r}")
+    if not isinstance(value, str):
+        raise TypeError(f"realm must be a str, not {type(value).__name__}")
+    if '"' in value or "\\" in value or not value.isprintable():
+        raise ValueError(
+            f"realm cannot hold quotes, backslashes or control characters: "
+            f"{value!r}"
+        )
     return value
 
 
@@ -570,7 +584,8 @@ class SignedRequest:
         self.oauth_params = oauth_params
 
     def __repr__(self) -> str:
-        return f"<SignedRequest {self.method} {self.url}>"
+        # The query may carry OAuth parameters (signature_type="query").
+        return f"<SignedRequest {self.method} {self.url.split('?')[0]}>"
 
 
 # -- transport ------------------------------------------------------------
@@ -593,7 +608,7 @@ class Response:
         self.base_string: str | None = None
 
     def __repr__(self) -> str:
-        return f"<Response {self.status} from {self.url}>"
+        return f"<Response {self.status} from {self.url.split('?')[0]}>"
 
     def server_time(self) -> float | None:
         """The server's clock from the ``Date`` header, if it sent one."""
@@ -609,36 +624,54 @@ class Response:
 
 
 def _is_loopback(host: str) -> bool:
-    host = host.lower().strip("[]")
-    return (
-        host == "localhost"
-        or host == "::1"
-        or host.startswith("127.")
-        and host.replace(".", "").isdigit()
-    )
+    if host == "localhost":
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def check_url(url: str) -> None:
-    """Refuse anything but HTTPS, and plain HTTP to a loopback host."""
-    url = url.partition("#")[0].partition("?")[0]
-    if url in _CHECKED:
+    """Refuse anything but HTTPS, and plain HTTP to a loopback address.
+
+    The URL must be ASCII without spaces or control characters (encode
+    them first) and carry no user name or password.
+    """
+    if not isinstance(url, str):
+        raise TypeError(f"a URL must be a str, not {type(url).__name__}")
+    if not (url.isascii() and url.isprintable()) or " " in url:
+        raise ValueError(
+            f"URLs must be ASCII without spaces or control characters "
+            f"(percent-encode them): {url!r}"
+        )
+    origin = url.partition("#")[0].partition("?")[0]
+    if origin in _CHECKED:
         return
 
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
+    parts = urlsplit(origin)
     scheme = parts.scheme.lower()
-    if (scheme == "https" and parts.hostname) or (
-        scheme == "http" and parts.hostname and _is_loopback(parts.hostname)
-    ):
-        if len(_CHECKED) < 64:
-            _CHECKED.add(url)
-        return
-    if scheme == "http":
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise ValueError(f"not an https URL: {url!r}")
+    if "@" in parts.netloc:
         raise ValueError(
-            f"refusing plain http to a non-loopback host: {url!r}; use https"
+            f"URLs with a user name or password are refused: {origin!r}"
         )
-    raise ValueError(f"not an https URL: {url!r}")
+    try:
+        _ = parts.port  # reading it checks it
+    except ValueError:
+        raise ValueError(f"bad port in URL: {origin!r}") from None
+    if scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValueError(
+            f"refusing plain http to a non-loopback host: {origin!r}; "
+            "use https"
+        )
+    if len(_CHECKED) < 64:
+        _CHECKED.add(origin)
 
 
 _CHECKED: set[str] = set()
@@ -691,6 +724,19 @@ class Transport:
         self.timeout = _check_timeout(timeout, DEFAULT_TIMEOUT)
         self.keep_alive = keep_alive
         self.user_agent = user_agent
+        if ssl_context is not None:
+            import ssl
+
+            if not (
+                isinstance(ssl_context, ssl.SSLContext)
+                and ssl_context.verify_mode == ssl.CERT_REQUIRED
+                and ssl_context.check_hostname
+            ):
+                raise ValueError(
+                    "ssl_context must be an ssl.SSLContext that verifies "
+                    "certificates and host names (CERT_REQUIRED, "
+                    "check_hostname=True)"
+                )
         self._ssl_context = ssl_context
         self._idle: dict[tuple[str, str], list[Any]] = {}
         import threading
@@ -900,8 +946,11 @@ def _check_timeout(value: float | None, default: float) -> float:
         raise TypeError(
             f"timeout must be a number of seconds, not {type(value).__name__}"
         )
-    if not value > 0:
-        raise ValueError(f"timeout must be positive, not {value!r}")
+    if not 0 < value <= MAX_TIMEOUT:  # also refuses NaN
+        raise ValueError(
+            f"timeout must be more than 0 and at most {MAX_TIMEOUT:g} "
+            f"seconds, not {value!r}"
+        )
     return float(value)
 
 
@@ -983,6 +1032,11 @@ class OAuth1Client:
             )
         if realm is not None:
             _quote_header(realm)
+        if token is not None and not isinstance(token, str):
+            raise TypeError(f"token must be a str, not {type(token).__name__}")
+        if not isinstance(token_secret, str):
+            kind = type(token_secret).__name__
+            raise TypeError(f"token_secret must be a str, not {kind}")
         self.client_key = client_key
         self.client_secret = client_secret
         self.token = token
@@ -1001,6 +1055,16 @@ class OAuth1Client:
             f"<OAuth1Client client_key={self.client_key!r} "
             f"token={self.token!r} {self.signature_method}>"
         )
+
+    def __enter__(self) -> OAuth1Client:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the transport's kept-alive connections."""
+        self.transport.close()
 
     def _fixed(self) -> tuple[Any, Pairs, Pairs, str]:
         """What every request shares until the token or a secret changes:
@@ -1523,19 +1587,19 @@ class CallbackServer:
             expected = self._expected
             if self._done.is_set() or expected is None:
                 return _OTHER_PAGE, 409 if self._done.is_set() else 404
-            if token is not None and token != expected:
+            # Only a request naming the token this flow issued may end
+            # it, a denial included: any local page can reach this port.
+            if token != expected:
                 return _OTHER_PAGE, 400
             verifier = query.get("oauth_verifier")
             problem = query.get("oauth_problem") or query.get("denied")
-            if token == expected and verifier and not problem:
+            if verifier and not problem:
                 self._verifier = verifier
                 self._done.set()
                 return _DONE_PAGE, 200
-            if problem or token == expected:
-                self._denied = problem or "no oauth_verifier"
-                self._done.set()
-                return _DENIED_PAGE, 200
-        return _OTHER_PAGE, 400
+            self._denied = problem or "no oauth_verifier"
+            self._done.set()
+            return _DENIED_PAGE, 200
 
     def cancel(self) -> None:
         """End a wait from another thread (a Cancel button, say)."""
@@ -1623,7 +1687,7 @@ class FlickrAccessToken:
 
     def has_level(self, access_level: str) -> bool:
         """True when this token allows at least ``access_level``."""
-        return _level(self.access_level) >= _level(access_level)
+        return _level(self.access_level) >= _level(_check_perms(access_level))
 
     def to_dict(self) -> dict[str, str]:
         """A plain dict for a session or a cookie (it holds the secret)."""
