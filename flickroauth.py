@@ -404,14 +404,41 @@ def _encode_pairs(pairs: Pairs) -> Pairs:
 _NAMES: dict[str, str] = {}
 
 
-def _query_pairs(url: str) -> Pairs:
-    """The URL's query as pairs (RFC 5849 3.4.1.3.1), '+' as a space."""
+def _encoded_query(url: str) -> Pairs:
+    """The URL's query pairs, encoded for the base string.
+
+    RFC 5849 3.4.1.3.1 decodes the query to octets ("+" is a space) and
+    3.4.1.3.2 encodes them again, so "%FF" stays "%FF" even where it is
+    not UTF-8.
+    """
     if "?" not in url:
         return []
-    from urllib.parse import parse_qsl, urlsplit
+    from urllib.parse import unquote_to_bytes
 
-    query = urlsplit(url).query
-    return parse_qsl(query, keep_blank_values=True) if query else []
+    query = url.partition("#")[0].partition("?")[2]
+    pairs = []
+    for field in query.split("&"):
+        if field:
+            name, _, value = field.partition("=")
+            pairs.append(
+                (
+                    percent_encode(unquote_to_bytes(name.replace("+", " "))),
+                    percent_encode(unquote_to_bytes(value.replace("+", " "))),
+                )
+            )
+    return pairs
+
+
+def _add_query(url: str, query: str) -> str:
+    """Append encoded pairs to a URL's query, before any fragment."""
+    if not query:
+        return url
+    base, hash_, fragment = url.partition("#")
+    if "?" not in base:
+        base += "?"
+    elif not base.endswith(("?", "&")):
+        base += "&"
+    return f"{base}{query}{hash_}{fragment}"
 
 
 def normalized_parameters(params: Params) -> str:
@@ -434,7 +461,7 @@ def signature_base_string(method: str, url: str, params: Params) -> str:
     ``oauth_signature`` and ``realm``); pairs in the URL's query join
     them (3.4.1.3.1).
     """
-    encoded = _encode_pairs(_query_pairs(url) + _pairs(params))
+    encoded = _encoded_query(url) + _encode_pairs(_pairs(params))
     return _base_string(method, url, encoded)
 
 
@@ -1146,9 +1173,9 @@ class OAuth1Client:
         # body share the encodings.
         encoded = _encode_pairs(pairs)
         if in_query and encoded:
-            url = f"{url}{'&' if '?' in url else '?'}{_form(encoded)}"
+            url = _add_query(url, _form(encoded))
             encoded = []
-        query = _encode_pairs(_query_pairs(url))
+        query = _encoded_query(url)
         enc_oauth = fixed_encoded + _encode_pairs(oauth[len(fixed) :])
         base = _base_string(method, url, query + encoded + enc_oauth)
         signature = self._signature(base, key)
@@ -1162,7 +1189,7 @@ class OAuth1Client:
         if self.signature_type == "header":
             headers["Authorization"] = _header(enc_oauth, self.realm)
         elif self.signature_type == "query":
-            url = f"{url}{'&' if '?' in url else '?'}{_form(enc_oauth)}"
+            url = _add_query(url, _form(enc_oauth))
         else:
             encoded = encoded + enc_oauth
 
@@ -1262,10 +1289,7 @@ class OAuth1Client:
                 "no temporary credentials yet; call fetch_request_token first"
             )
         params = [("oauth_token", self.token)] + sorted(extra.items())
-        from urllib.parse import urlsplit
-
-        sep = "&" if urlsplit(url).query else "?"
-        return f"{url}{sep}{form_encode(params)}"
+        return _add_query(url, form_encode(params))
 
     # RFC 5849 2.3: token credentials.
     def fetch_access_token(
@@ -2284,6 +2308,10 @@ class FlickrAPI:
         stand-in, say)."""
         base_url = base_url.rstrip("/")
         check_url(base_url + "/")
+        if "?" in base_url or "#" in base_url:
+            raise ValueError(
+                f"base_url takes a scheme, host and path only: {base_url!r}"
+            )
         for name, path in self._PATHS.items():
             setattr(self, name, base_url + path)
 
