@@ -2274,7 +2274,10 @@ class FlickrAPI:
             )
         self.api_key = api_key
         self.username = username
-        self.timeout = _check_timeout(timeout, DEFAULT_TIMEOUT)
+        # With a transport given, timeout= still rules this instance's
+        # requests; without it, the transport's own timeout does.
+        default = transport.timeout if transport else DEFAULT_TIMEOUT
+        self.timeout = _check_timeout(timeout, default)
         self.transport = transport or Transport(self.timeout)
 
         self.token_cache: Any
@@ -2383,7 +2386,10 @@ class FlickrAPI:
             oauth_callback = self._callback.url
         try:
             self.oauth.fetch_request_token(
-                self.REQUEST_TOKEN_URL, oauth_callback, method="GET"
+                self.REQUEST_TOKEN_URL,
+                oauth_callback,
+                method="GET",
+                timeout=self.timeout,
             )
         except BaseException:
             self._close_callback()
@@ -2404,6 +2410,7 @@ class FlickrAPI:
                 self.ACCESS_TOKEN_URL,
                 verifier,
                 method="GET",
+                timeout=self.timeout,
                 required=("user_nsid",),
             )
         finally:
@@ -2555,6 +2562,7 @@ class FlickrAPI:
     ) -> Any:
         """Call a Flickr method; the reply comes in ``format``."""
         _require_text("method", method)
+        timeout = _check_timeout(timeout, self.timeout)
         fmt = _check_format(format or self.default_format)
         wire = "json" if fmt in ("json", "parsed-json") else "rest"
         pairs = [
@@ -2620,7 +2628,7 @@ class FlickrAPI:
         the instance's format (Flickr answers uploads in XML; the JSON
         formats get it converted with Flickr's ``_content`` convention).
         """
-        params.setdefault("title", os.path.basename(os.fspath(filename)))
+        params.setdefault("title", _base_name(filename))
         return self._upload(
             self.UPLOAD_URL, filename, fileobj, timeout, progress, params
         )
@@ -2651,6 +2659,11 @@ class FlickrAPI:
     ) -> Any:
         fmt = _check_format(params.pop("format", None) or self.default_format)
         pairs = flickr_params(params)
+        for name, _ in pairs:
+            if not name.isprintable() or '"' in name or "\\" in name:
+                raise ValueError(
+                    f"parameter name {name!r} cannot be a form field name"
+                )
         client = self._token_client()
         own = fileobj is None
         if fileobj is None:
@@ -2690,7 +2703,13 @@ class FlickrAPI:
                 "Content-Type": body.content_type,
                 "Content-Length": str(len(body)),
             }
-            resp = self.transport.request("POST", url, headers, body, timeout)
+            resp = self.transport.request(
+                "POST",
+                url,
+                headers,
+                body,
+                _check_timeout(timeout, self.timeout),
+            )
             resp.base_string = signed.base_string
             try:
                 data = _checked_body(resp, url, "upload")
@@ -2952,26 +2971,26 @@ class _MultipartBody:
         for name, value in fields:
             head.append(
                 f"--{boundary}\r\nContent-Disposition: form-data; "
-                f'name="{_field_name(name)}"\r\n\r\n{value}\r\n'
+                f'name="{name}"\r\n\r\n{value}\r\n'
             )
-        base = os.path.basename(os.fspath(filename)) or "photo"
         head.append(
             f"--{boundary}\r\nContent-Disposition: form-data; "
-            f'name="photo"; filename="{_field_name(base)}"\r\n'
+            f'name="photo"; filename="{_quoted_filename(filename)}"\r\n'
             f"Content-Type: application/octet-stream\r\n\r\n"
         )
         self._head = "".join(head).encode("utf-8")
         self._tail = f"\r\n--{boundary}--\r\n".encode("ascii")
         self._file = fileobj
+        read = getattr(fileobj, "read", None)
+        if read is None or not isinstance(read(0), bytes):
+            raise ValueError("fileobj must be a file opened in binary mode")
         try:
             self._start = fileobj.tell()
             fileobj.seek(0, 2)
             self._size = fileobj.tell() - self._start
             fileobj.seek(self._start)
         except (AttributeError, OSError, ValueError):
-            raise ValueError(
-                "fileobj must be a seekable binary file"
-            ) from None
+            raise ValueError("fileobj must be seekable") from None
         self._progress = progress
         self.rewind()
 
@@ -3011,14 +3030,44 @@ class _MultipartBody:
         return chunk
 
 
-def _field_name(value: str) -> str:
-    # RFC 7578 4.2: quote-escape what would break the header line.
-    return (
-        value.replace("\\", "\\\\")
-        .replace('"', "%22")
-        .replace("\r", "%0D")
-        .replace("\n", "%0A")
-    )
+def _base_name(filename: Any) -> str:
+    """The file's base name as text; undecodable bytes become U+FFFD."""
+    name = os.path.basename(os.fsdecode(filename))
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _quoted_filename(filename: Any) -> str:
+    # As browsers do (RFC 7578 4.2 leaves it to them): percent-encode
+    # what would end the quoted string or the header line.
+    name = _base_name(filename) or "photo"
+    return name.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+# -- flickrapi's other names ------------------------------------------------
+# So that code written for flickrapi runs with ``import flickroauth as
+# flickrapi``, as far as it uses these.
+
+#: flickrapi raises this for a bad argument; here that is a ValueError.
+IllegalArgumentException = ValueError
+
+
+def set_log_level(level: int) -> None:
+    """Set the level of flickroauth's logger, as flickrapi's does."""
+    _logger().setLevel(level)
+
+
+def _namespace(**names: Any) -> Any:
+    import types
+
+    return types.SimpleNamespace(**names)
+
+
+#: Stand-ins for the flickrapi.auth and flickrapi.exceptions modules, for
+#: attribute access (``flickrapi.auth.FlickrAccessToken``) only.
+auth = _namespace(FlickrAccessToken=FlickrAccessToken)
+exceptions = _namespace(
+    FlickrError=FlickrError, IllegalArgumentException=ValueError
+)
 
 
 # -- the command line -------------------------------------------------------
@@ -3096,14 +3145,24 @@ def _parser() -> Any:
     return parser
 
 
-def _params_from(args: Sequence[str]) -> dict[str, Any]:
+def _params_from(
+    args: Sequence[str], reserved: Sequence[str] = ()
+) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for item in args:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise ValueError(f"expected name=value, got {item!r}")
+        if name in reserved:
+            raise ValueError(
+                f"{name!r} is set by flickroauth, not by name=value"
+            )
         params[name] = value
     return params
+
+
+_CALL_RESERVED = ("method", "format", "timeout", "api_key", "nojsoncallback")
+_UPLOAD_RESERVED = ("filename", "fileobj", "timeout", "progress", "format")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -3157,7 +3216,9 @@ def _run(flickr: FlickrAPI, args: Any, json: Any) -> int:
         )
         return 0
     if args.command == "call":
-        result = flickr.call(args.method, **_params_from(args.params))
+        result = flickr.call(
+            args.method, **_params_from(args.params, _CALL_RESERVED)
+        )
         out.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         return 0
     if args.command == "whoami":
@@ -3176,13 +3237,18 @@ def _run(flickr: FlickrAPI, args: Any, json: Any) -> int:
         out.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
         return 0
     if args.command == "logout":
-        flickr.token_cache.forget()
-        sys.stderr.write("forgot the cached token\n")
+        if flickr.token_cache.token is None:
+            sys.stderr.write("no cached token to forget\n")
+        else:
+            flickr.token_cache.forget()
+            sys.stderr.write("forgot the cached token\n")
         return 0
     # upload
     progress = _progress_bar if sys.stderr.isatty() else None
     result = flickr.upload(
-        args.file, progress=progress, **_params_from(args.params)
+        args.file,
+        progress=progress,
+        **_params_from(args.params, _UPLOAD_RESERVED),
     )
     if progress is not None:
         sys.stderr.write("\n")

@@ -8084,3 +8084,299 @@ def test_a_small_reply_is_read_without_a_large_buffer(fake, faulty, framing):
         tracemalloc.stop()
 
     assert peak < 4 * 2**20, f"{peak / 2**20:.0f} MiB for a small reply"
+
+
+# --------------------------------------------------------------------------
+# Review fixes: links at the cache path, reprs, URL checks, odd inputs.
+# --------------------------------------------------------------------------
+
+
+def test_cache_file_that_is_a_link_is_refused_and_its_target_untouched(
+    tmp_path,
+):
+    target = tmp_path / "someone-elses-file"
+    target.write_text("not yours")
+    target.chmod(0o644)
+    where = tmp_path / "tokens"
+    where.mkdir()
+    (where / "oauth-tokens.sqlite").symlink_to(target)
+    cache = fo.OAuthTokenCache("key-1", "", str(where))
+
+    with pytest.raises(fo.TokenCacheError) as reading:
+        _ = cache.token
+    with pytest.raises(fo.TokenCacheError):
+        cache.token = fo.FlickrAccessToken("t", "s", "read")
+
+    assert "symbolic link" in str(reading.value)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert target.read_text() == "not yours"
+
+
+def test_dangling_link_at_the_cache_path_creates_nothing(tmp_path):
+    where = tmp_path / "tokens"
+    where.mkdir()
+    aim = tmp_path / "elsewhere" / "created-by-mistake"
+    aim.parent.mkdir()
+    (where / "oauth-tokens.sqlite").symlink_to(aim)
+    cache = fo.OAuthTokenCache("key-1", "", str(where))
+
+    with pytest.raises(fo.TokenCacheError):
+        cache.token = fo.FlickrAccessToken("t", "s", "read")
+
+    assert not aim.exists()
+
+
+def test_a_linked_default_directory_is_not_tightened():
+    home = Path(os.environ["HOME"])
+    shared = home / "shared"
+    shared.mkdir()
+    (shared / "notes.txt").write_text("other things live here")
+    shared.chmod(0o755)
+    (home / ".flickr").symlink_to(shared, target_is_directory=True)
+    cache = fo.OAuthTokenCache("key-1")
+
+    cache.token = fo.FlickrAccessToken("t", "s", "read")
+
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+    assert cache.token.token == "t"
+    assert stat.S_IMODE((shared / "oauth-tokens.sqlite").stat().st_mode) == (
+        0o600
+    )
+
+
+def test_cache_in_wal_mode_sees_another_writers_token(tmp_path):
+    reader = fo.OAuthTokenCache("key-1", "", str(tmp_path))
+    writer = fo.OAuthTokenCache("key-1", "", str(tmp_path))
+    writer.token = fo.FlickrAccessToken("first", "s", "read")
+    with sqlite3.connect(reader.filename) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+
+    assert reader.token.token == "first"
+    writer.token = fo.FlickrAccessToken("second", "s", "read")
+
+    assert reader.token.token == "second"
+
+
+def test_a_cache_that_cannot_be_tightened_is_read_but_not_written(
+    tmp_path, monkeypatch
+):
+    cache = fo.OAuthTokenCache("key-1", "", str(tmp_path))
+    cache.token = fo.FlickrAccessToken("t", "s", "read")
+    os.chmod(cache.filename, 0o644)
+
+    def read_only(fd, mode):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(os, "fchmod", read_only)
+
+    assert fo.OAuthTokenCache("key-1", "", str(tmp_path)).token.token == "t"
+    with pytest.raises(fo.TokenCacheError) as writing:
+        cache.token = fo.FlickrAccessToken("t2", "s", "read")
+    assert "Read-only" in str(writing.value)
+
+
+def test_query_signatures_keep_secrets_out_of_reprs_and_errors(fake):
+    client = fo.OAuth1Client(
+        "consumer-key",
+        "CONSUMER-SECRET-XYZ",
+        "token",
+        "TOKEN-SECRET-XYZ",
+        signature_method="PLAINTEXT",
+        signature_type="query",
+    )
+    signed = client.sign("GET", fake.base_url + "/anything", {"a": "b"})
+    resp = client.request("GET", fake.base_url + "/anything")
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(fo.TransportError) as caught:
+        client.request("GET", f"http://127.0.0.1:{port}/x")
+
+    shown = repr(signed) + repr(resp) + caught.value.url + str(caught.value)
+    assert "SECRET" not in shown
+    assert "CONSUMER-SECRET-XYZ" in signed.url  # it is sent, just not shown
+
+
+def test_has_level_refuses_a_level_it_does_not_know():
+    token = fo.FlickrAccessToken("t", "s", "read")
+
+    assert token.has_level("read")
+    assert not token.has_level("write")
+    for odd in ("Delete", "WRITE", "admin", ""):
+        with pytest.raises(ValueError):
+            token.has_level(odd)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "HTTP://127.0.0.1/x",
+        "http://localhost:8080/x",
+        "http://[::1]:80/x",
+        "http://127.9.8.7/x?q=1#frag",
+        "https://api.flickr.com/services/rest/",
+    ],
+)
+def test_urls_that_are_accepted(url):
+    fo.check_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.\u0661.\u0660.\u0661/x",
+        "http://evil.example@127.0.0.1/x",
+        "https://user:pw@api.flickr.com/",
+        "http://127.0.0.1.evil.example/x",
+        "http://10.0.0.1/x",
+        "http://127.0.0.1/a b",
+        "http://127.0.0.1/x\r\nHost: evil",
+        "ftp://127.0.0.1/x",
+        "file:///etc/passwd",
+        "http://127.0.0.1:99999/x",
+    ],
+)
+def test_urls_that_are_refused(url):
+    with pytest.raises(ValueError):
+        fo.check_url(url)
+
+
+def test_an_ssl_context_that_does_not_verify_is_refused():
+    with pytest.raises(ValueError):
+        fo.Transport(ssl_context=ssl._create_unverified_context())
+    loose = ssl.create_default_context()
+    loose.check_hostname = False
+    with pytest.raises(ValueError):
+        fo.Transport(ssl_context=loose)
+
+
+@pytest.mark.parametrize("value", [math.inf, math.nan, 1e10, 0, -1])
+def test_timeouts_must_be_finite_and_positive(value):
+    with pytest.raises(ValueError):
+        fo.Transport(timeout=value)
+    with fo.CallbackServer() as server, pytest.raises(ValueError):
+        server.wait(value)
+
+
+def test_cli_refuses_an_endless_wait(fake):
+    result = run_cli(fake, "login", "--wait", "inf")
+
+    assert_one_line_error(result)
+    assert "timeout" in result.stderr
+
+
+def test_oauth1_client_closes_its_connections(fake):
+    with fo.OAuth1Client("k", "s") as client:
+        client.request("GET", fake.base_url + "/anything")
+        assert client.transport._idle
+
+    assert not client.transport._idle
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        (
+            "https://x.example/a",
+            "https://x.example/a?oauth_token=t&perms=read",
+        ),
+        (
+            "https://x.example/a?",
+            "https://x.example/a?oauth_token=t&perms=read",
+        ),
+        (
+            "https://x.example/a?lang=en#top",
+            "https://x.example/a?lang=en&oauth_token=t&perms=read#top",
+        ),
+    ],
+)
+def test_authorization_url_adds_the_token_to_the_query(url, expected):
+    client = fo.OAuth1Client("k", "s", "t", "ts")
+
+    assert client.authorization_url(url, perms="read") == expected
+
+
+def test_query_octets_that_are_not_utf8_are_signed_as_sent():
+    base = fo.signature_base_string("GET", "http://h.example/p?a=%FF+b", [])
+
+    assert base.endswith("&a%3D%25FF%2520b")
+
+
+def test_odd_inputs_are_type_or_value_errors(fake, tmp_path):
+    with pytest.raises(TypeError):
+        fo.percent_encode(None)
+    with pytest.raises(TypeError):
+        fo.OAuth1Client("k", "s", token=123)
+    with pytest.raises(ValueError):
+        fo.OAuth1Client("k", "s", realm="a\x00b")
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+    text_file = tmp_path / "photo.txt"
+    text_file.write_text("hello")
+    with open(text_file) as opened, pytest.raises(ValueError) as caught:
+        flickr.upload("photo.txt", fileobj=opened)
+    assert "binary" in str(caught.value)
+    with pytest.raises(ValueError):
+        flickr.upload(str(text_file), **{'na"me': "x"})
+    with pytest.raises(ValueError):
+        flickr.set_base_url(fake.base_url + "/?x=1")
+
+
+def test_upload_takes_a_bytes_path_that_is_not_utf8(fake, tmp_path):
+    raw = os.fsencode(str(tmp_path)) + b"/caf\xe9.jpg"
+    with open(raw, "wb") as out:
+        out.write(PHOTO_BYTES)
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+
+    rsp = flickr.upload(raw, format="parsed-json")
+
+    assert rsp["photoid"]["_content"]
+    fields = dict(fake.uploads[-1]["fields"])
+    assert fields["title"] == "caf\ufffd.jpg"
+    assert fake.uploads[-1]["files"]["photo"][1] == PHOTO_BYTES
+
+
+def test_cli_refuses_name_value_pairs_it_sets_itself(fake):
+    for pair in ("format=rest", "method=flickr.x", "timeout=5"):
+        result = run_cli(fake, "call", "flickr.test.echo", pair)
+        assert_one_line_error(result)
+        assert pair.split("=")[0] in result.stderr
+
+
+def test_cli_logout_says_when_there_was_nothing_to_forget(fake):
+    result = run_cli(fake, "logout")
+
+    assert result.returncode == 0
+    assert "no cached token" in result.stderr
+
+
+def test_a_denial_without_the_flows_token_is_ignored():
+    with fo.CallbackServer() as server:
+        server.expect("the-token")
+        stray = fetch(server.url + "?oauth_problem=user_refused")
+        right = fetch(server.url + "?oauth_token=the-token&oauth_verifier=v")
+
+        assert server.wait(5) == "v"
+    assert stray[0] == 400
+    assert right[0] == 200
+
+
+def test_flickr_timeout_rules_a_given_transport(fake):
+    fake.script(status=200, body="<rsp stat='ok'/>", delay=3)
+    flickr = make_flickr(fake, timeout=0.3, transport=fo.Transport())
+
+    with pytest.raises(fo.RequestTimeout):
+        flickr.test.echo()
+
+
+def test_flickrapi_names_for_code_that_imports_us_as_flickrapi():
+    flickrapi = fo
+
+    token = flickrapi.auth.FlickrAccessToken("t", "s", "read")
+    assert token.has_level("read")
+    assert flickrapi.exceptions.FlickrError is fo.FlickrError
+    with pytest.raises(flickrapi.IllegalArgumentException):
+        fo.FlickrAPI("", "secret")
+    flickrapi.set_log_level(logging.INFO)
+    assert logging.getLogger("flickroauth").level == logging.INFO
+    flickrapi.set_log_level(logging.NOTSET)
