@@ -430,9 +430,8 @@ def _encoded_query(url: str) -> Pairs:
 
 
 def _add_query(url: str, query: str) -> str:
-    """Append encoded pairs to a URL's query, before any fragment."""
-    if not query:
-        return url
+    """Append encoded pairs, at least one, to a URL's query, before any
+    fragment."""
     base, hash_, fragment = url.partition("#")
     if "?" not in base:
         base += "?"
@@ -709,22 +708,16 @@ class _PoolHandler:
 
     urllib's own HTTP handlers send ``Connection: close``; this one reuses
     a connection while the server allows it, and opens a fresh one once
-    when a kept connection turns out to have been closed.
+    when a kept connection turns out to have been closed.  It is its
+    opener's only handler, so it needs no order among others, and
+    urllib never closes a handler.
     """
-
-    handler_order = 400
 
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
 
     def add_parent(self, parent: Any) -> None:
         self.parent = parent
-
-    def close(self) -> None:
-        pass
-
-    def __lt__(self, other: Any) -> bool:
-        return self.handler_order < getattr(other, "handler_order", 500)
 
     def http_open(self, req: Any) -> Any:
         return self.transport._open(req, "http")
@@ -902,8 +895,6 @@ class Transport:
     def _exchange(
         self, conn: Any, req: Any, headers: dict[str, str], body: Any
     ) -> tuple[int, str, Any, bytes, bool]:
-        import http.client
-
         conn.request(req.get_method(), req.selector, body, headers)
         resp = conn.getresponse()
         if resp.length is not None and resp.length > MAX_RESPONSE_BYTES:
@@ -929,8 +920,6 @@ class Transport:
             # The reply had begun, so the server took the request: it is
             # never sent again, as a stale kept connection's would be.
             raise _transport_error(exc, req.full_url, req.timeout) from exc
-        if resp.length:
-            raise http.client.IncompleteRead(data, resp.length)
         return resp.status, resp.reason, resp.msg, data, resp.will_close
 
 
@@ -954,13 +943,16 @@ def _too_large(url: str, status: int) -> ResponseError:
 
 
 def _rewind(body: Any) -> bool:
+    """Start a request body over to send it again; false if it cannot."""
     if body is None or isinstance(body, (bytes, bytearray)):
         return True
-    seek = getattr(body, "seek", None)
-    if seek is None:
-        return False
     try:
-        seek(0)
+        if isinstance(body, _MultipartBody):
+            body.rewind()
+        elif hasattr(body, "seek"):
+            body.seek(0)
+        else:
+            return False  # chunks from an iterator go once
     except (OSError, ValueError):
         return False
     return True
@@ -2692,7 +2684,7 @@ class FlickrAPI:
         progress: Callable[[int, int], None] | None,
         fmt: str,
     ) -> Any:
-        for attempt in (1, 2):
+        def post() -> tuple[Response, _MultipartBody]:
             # Flickr signs every field but the photo, and reads the OAuth
             # parameters as form fields of the multipart body.
             signed = client.sign("POST", url, pairs)
@@ -2711,19 +2703,20 @@ class FlickrAPI:
                 _check_timeout(timeout, self.timeout),
             )
             resp.base_string = signed.base_string
-            try:
-                data = _checked_body(resp, url, "upload")
-                root = _parse_xml(data, url, "upload")
-                break
-            except FlickrAPIError as exc:
-                if (
-                    attempt == 2
-                    or exc.code not in (96, 97, 98)
-                    or not client._fix_clock(resp)
-                ):
-                    raise
-                self.oauth.clock_offset = client.clock_offset
-                body.rewind()
+            return resp, body
+
+        resp, body = post()
+        try:
+            data = _checked_body(resp, url, "upload")
+            root = _parse_xml(data, url, "upload")
+        except FlickrAPIError as exc:
+            if exc.code not in (96, 97, 98) or not client._fix_clock(resp):
+                raise
+            self.oauth.clock_offset = client.clock_offset
+            body.rewind()  # the file, to where the first try began
+            resp, body = post()
+            data = _checked_body(resp, url, "upload")
+            root = _parse_xml(data, url, "upload")
         if fmt == "etree":
             return root
         if fmt == "rest":
@@ -2951,7 +2944,7 @@ class _MultipartBody:
     """A multipart/form-data body read in chunks, the file never whole.
 
     http.client sends anything with ``read``; ``len`` gives the
-    Content-Length and ``seek(0)`` starts over for a retry.
+    Content-Length and ``rewind()`` starts over for a retry.
     """
 
     CHUNK = 64 * 1024
@@ -3002,12 +2995,6 @@ class _MultipartBody:
         self._part = 0  # 0 the fields, 1 the file, 2 the closing line
         self._offset = 0
         self._sent = 0
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        if offset != 0 or whence != 0:
-            raise OSError("a multipart body can only start over")
-        self.rewind()
-        return 0
 
     def read(self, size: int = -1) -> bytes:
         size = self.CHUNK if size is None or size < 0 else size

@@ -4742,9 +4742,16 @@ def test_token_location_that_is_a_file(tmp_path):
     assert str(where) in writing.value.path
 
 
+@pytest.mark.parametrize(
+    "checked", [True, False], ids=["seen-closed", "found-on-write"]
+)
 def test_upload_is_resent_whole_after_a_dropped_kept_connection(
-    fake, photo_file
+    fake, photo_file, monkeypatch, checked
 ):
+    # Seen closed before reuse, the connection is simply replaced; found
+    # dead while sending, the multipart body starts over on a new one.
+    if not checked:
+        monkeypatch.setattr(fo, "_readable", lambda sock: False)
     flickr = make_flickr(fake, token=granted(fake, "write"))
     flickr.test.echo()
     fake.hang_up_after_reply = True
@@ -6727,15 +6734,20 @@ class FaultyServer:
     ``silent`` accepts, reads the request and never answers; ``reset``
     starts a reply and resets the connection (RST) in the middle of it;
     ``reset-second`` answers the first request on each connection whole
-    and resets in the middle of the second; ``close-delimited`` answers
-    ``body`` with no length, ending it by closing. ``requests`` holds
-    each request line received. Everything stops with ``stop()``.
+    and resets in the middle of the second; ``hang-up-second`` answers
+    the first whole and closes the connection on reading the second,
+    without a word; ``answer-once`` answers only the first request it
+    gets and hangs up on every later one, on any connection;
+    ``close-delimited`` answers ``body`` with no length, ending it by
+    closing. ``requests`` holds each request line received, ``bodies``
+    each body. Everything stops with ``stop()``.
     """
 
     def __init__(self, mode, body=WHOLE_BODY):
         self.mode = mode
         self.body = body
         self.requests = []
+        self.bodies = []
         self.conns = []
         self.stopping = threading.Event()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -6781,6 +6793,7 @@ class FaultyServer:
             body += chunk
 
         self.requests.append(head.split(b"\r\n")[0].decode("latin-1"))
+        self.bodies.append(body)
         return True
 
     def talk(self, conn):
@@ -6804,6 +6817,16 @@ class FaultyServer:
                     conn.sendall(WHOLE_REPLY)
                     answered += 1
                     continue
+
+                if self.mode in ("hang-up-second", "answer-once"):
+                    first = len(self.requests) == 1
+                    if answered == 0 and (self.mode != "answer-once" or first):
+                        conn.sendall(WHOLE_REPLY)
+                        answered += 1
+                        continue
+
+                    conn.close()  # the request was read whole: a FIN
+                    return
 
                 conn.sendall(PARTIAL_REPLY)
                 # Let the start of the reply arrive before the reset.
@@ -8380,3 +8403,88 @@ def test_flickrapi_names_for_code_that_imports_us_as_flickrapi():
     flickrapi.set_log_level(logging.INFO)
     assert logging.getLogger("flickroauth").level == logging.INFO
     flickrapi.set_log_level(logging.NOTSET)
+
+
+# --------------------------------------------------------------------------
+# Issue 3: the branches the rest of the suite left untried, in the order of
+# the flow: signing, transport, callback, token cache, Flickr, command line.
+# --------------------------------------------------------------------------
+
+
+def test_a_server_that_does_not_speak_http_is_a_transport_error():
+    url = _one_shot_server(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+    with pytest.raises(fo.TransportError) as caught:
+        fo.Transport(timeout=10).request("GET", url + "?api_key=key")
+
+    text = str(caught.value)
+    assert text.startswith(f"request to {url} failed: BadStatusLine: ")
+    assert "api_key" not in text
+
+
+FORM_BODY = b"title=Zo%C3%AB%27s+sunset&is_public=0"
+FORM_HEADERS = {
+    "Content-Type": "application/x-www-form-urlencoded",
+    "Content-Length": str(len(FORM_BODY)),
+}
+
+
+@pytest.mark.parametrize("kind", ["bytes", "file"])
+def test_a_request_a_kept_connection_dropped_is_sent_again_whole(
+    faulty, tmp_path, kind
+):
+    server = faulty("hang-up-second")
+    url = server.base_url + "/services/rest/"
+    path = tmp_path / "form"
+    path.write_bytes(FORM_BODY)
+    transport = fo.Transport(timeout=10)
+    transport.request("GET", url)
+
+    with open(path, "rb") as opened:
+        body = FORM_BODY if kind == "bytes" else opened
+        resp = transport.request("POST", url, FORM_HEADERS, body)
+    transport.close()
+
+    assert resp.status == 200
+    assert server.requests[1:] == ["POST /services/rest/ HTTP/1.1"] * 2
+    assert server.bodies[1:] == [FORM_BODY] * 2
+
+
+@pytest.mark.parametrize("kind", ["iterator", "pipe"])
+def test_a_body_that_cannot_start_over_is_never_sent_twice(faulty, kind):
+    server = faulty("hang-up-second")
+    url = server.base_url + "/services/rest/"
+    transport = fo.Transport(timeout=10)
+    transport.request("GET", url)
+    if kind == "iterator":
+        body = iter([FORM_BODY[:10], FORM_BODY[10:]])
+    else:
+        read_end, write_end = os.pipe()
+        os.write(write_end, FORM_BODY)
+        os.close(write_end)
+        body = open(read_end, "rb")
+
+    try:
+        with pytest.raises(fo.TransportError) as caught:
+            transport.request("POST", url, FORM_HEADERS, body)
+    finally:
+        if kind == "pipe":
+            body.close()
+
+    assert "closed or reset" in str(caught.value)
+    assert server.requests[1:] == ["POST /services/rest/ HTTP/1.1"]
+
+
+def test_a_request_is_sent_at_most_twice_when_both_connections_drop_it(
+    faulty,
+):
+    server = faulty("answer-once")
+    url = server.base_url + "/services/rest/"
+    transport = fo.Transport(timeout=10)
+    transport.request("GET", url)
+
+    with pytest.raises(fo.TransportError) as caught:
+        transport.request("POST", url, FORM_HEADERS, FORM_BODY)
+
+    assert "closed or reset" in str(caught.value)
+    assert server.requests[1:] == ["POST /services/rest/ HTTP/1.1"] * 2
