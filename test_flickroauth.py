@@ -8488,3 +8488,100 @@ def test_a_request_is_sent_at_most_twice_when_both_connections_drop_it(
 
     assert "closed or reset" in str(caught.value)
     assert server.requests[1:] == ["POST /services/rest/ HTTP/1.1"] * 2
+
+
+def test_no_token_file_means_no_entries_and_forgetting_creates_none(
+    tmp_path,
+):
+    where = tmp_path / "tokens"
+    cache = fo.OAuthTokenCache("key", path=str(where))
+
+    assert cache.entries() == []
+    del cache.token
+    cache.forget()
+
+    assert not where.exists()
+
+
+def test_a_token_file_locked_by_another_writer_is_a_token_cache_error(
+    tmp_path,
+):
+    cache = fo.OAuthTokenCache("key", path=str(tmp_path), busy_timeout=0.1)
+    cache.token = fo.FlickrAccessToken("t", "s", "read")
+    other = sqlite3.connect(cache.filename, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(fo.TokenCacheError) as writing:
+            cache.token = fo.FlickrAccessToken("t2", "s2", "write")
+        with pytest.raises(fo.TokenCacheError) as reading:
+            cache.entries()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    assert str(writing.value).startswith(
+        f"cannot write the token cache {cache.filename!r}: database is locked"
+    )
+    assert str(reading.value).startswith(
+        f"cannot read the token cache {cache.filename!r}: database is locked"
+    )
+    assert writing.value.path == cache.filename
+    assert fo.OAuthTokenCache("key", path=str(tmp_path)).token.token == "t"
+
+
+def test_a_token_cache_path_that_is_a_directory_is_a_token_cache_error(
+    tmp_path,
+):
+    cache = fo.OAuthTokenCache("key", path=str(tmp_path))
+    os.mkdir(cache.filename)
+
+    with pytest.raises(fo.TokenCacheError) as caught:
+        _ = cache.token
+
+    assert str(caught.value).startswith(
+        f"cannot read the token cache {cache.filename!r}: "
+    )
+    assert caught.value.path == cache.filename
+
+
+def _removed_just_after_it_was_seen(monkeypatch, cache):
+    """Another process removes the file between our look and our open."""
+    real_lexists = os.path.lexists
+
+    def lexists(path):
+        seen = real_lexists(path)
+        if path == cache.filename:
+            os.remove(path)
+        return seen
+
+    monkeypatch.setattr(os.path, "lexists", lexists)
+    return "cannot read", "No such file or directory"
+
+
+def _sqlite_cannot_open_it(monkeypatch, cache):
+    """SQLite fails to open the file (out of file handles, say)."""
+
+    def connect(*args, **kwargs):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    return "cannot open", "unable to open database file"
+
+
+@pytest.mark.parametrize(
+    "fault", [_removed_just_after_it_was_seen, _sqlite_cannot_open_it]
+)
+def test_a_token_file_that_cannot_be_opened_is_a_token_cache_error(
+    tmp_path, monkeypatch, fault
+):
+    cache = fo.OAuthTokenCache("key", path=str(tmp_path))
+    cache.token = fo.FlickrAccessToken("t", "s", "read")
+    verb, reason = fault(monkeypatch, cache)
+
+    with pytest.raises(fo.TokenCacheError) as caught:
+        cache.entries()
+
+    assert str(caught.value).startswith(
+        f"{verb} the token cache {cache.filename!r}: {reason}; "
+    )
+    assert caught.value.path == cache.filename
