@@ -38,6 +38,7 @@ import queue
 import re
 import secrets
 import shutil
+import signal
 import socket
 import sqlite3
 import ssl
@@ -50,6 +51,7 @@ import threading
 import time
 import traceback
 import tracemalloc
+import types
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -8411,6 +8413,128 @@ def test_flickrapi_names_for_code_that_imports_us_as_flickrapi():
 # --------------------------------------------------------------------------
 
 
+def test_base_strings_that_part_where_the_shorter_one_ends():
+    ours = "GET&https%3A%2F%2Fapi.example.com%2F&a%3D1"
+    theirs = ours + "%26b%3D2"
+
+    error = fo.OAuthError(
+        "access token", 401, "signature_invalid", theirs, ours
+    )
+
+    assert error.mismatch_at == len(ours)
+    assert f"differs from ours at character {len(ours)}" in str(error)
+
+
+def test_an_empty_verifier_leaves_the_logged_base_string_whole(caplog):
+    # The verifier is starred out of the log; an empty one hides nothing.
+    caplog.set_level(logging.DEBUG, logger="flickroauth")
+    client = fo.OAuth1Client("key", "secret", "token", "token-secret")
+
+    signed = client.sign(
+        "POST",
+        "https://api.example.com/oauth/access_token",
+        oauth_extra=[("oauth_verifier", "")],
+    )
+
+    assert "oauth_verifier%3D%26" in signed.base_string
+    assert f"signature base string: {signed.base_string}" in caplog.text
+
+
+def test_parameters_given_as_utf8_bytes_sign_as_their_text():
+    url = "https://api.example.com/photos"
+    as_text = [("title", "Zo\u00eb's sunset"), ("tags", "sea sky")]
+    as_bytes = [(n.encode("utf-8"), v.encode("utf-8")) for n, v in as_text]
+
+    assert fo.normalized_parameters(as_bytes) == ref_normalize(as_text)
+    assert fo.signature_base_string("POST", url, as_bytes) == (
+        ref_base_string("POST", url, as_text)
+    )
+    assert fo.authorization_header(as_bytes) == ref_authorization(as_text)
+
+
+def test_encodings_stay_right_once_their_memos_are_full():
+    # Encoded code points and parameter names are remembered up to a
+    # bound; past it, input is encoded all the same and nothing grows.
+    url = "https://api.example.com/"
+    text = "".join(map(chr, range(0x4E00, 0x4E00 + 5000)))
+    pairs = [(f"field_{n}", str(n)) for n in range(1500)]
+
+    assert fo.percent_encode(text) == ref_encode(text)
+    assert fo.signature_base_string("POST", url, pairs) == (
+        ref_base_string("POST", url, pairs)
+    )
+    assert len(fo._ESCAPES) <= 4096
+    assert len(fo._NAMES) <= 1024
+
+
+def test_empty_fields_of_a_query_are_no_parameters():
+    base = fo.signature_base_string(
+        "GET", "https://api.example.com/p?a=1&&b=2&", []
+    )
+
+    assert base == ref_base_string(
+        "GET", "https://api.example.com/p", [("a", "1"), ("b", "2")]
+    )
+
+
+@pytest.mark.parametrize(
+    ("act", "message"),
+    [
+        (
+            lambda: fo.OAuth1Client("k", "s", realm=b"Photos"),
+            "realm must be a str, not bytes",
+        ),
+        (
+            lambda: fo.OAuth1Client("k", "s", "t", token_secret=b"s"),
+            "token_secret must be a str, not bytes",
+        ),
+        (
+            lambda: fo.Transport().request("GET", b"https://example.com/"),
+            "a URL must be a str, not bytes",
+        ),
+        (
+            lambda: fo.normalized_parameters([("count", 3)]),
+            "parameter values must be str or bytes, not int",
+        ),
+        (
+            lambda: fo.SimpleTokenCache(("token", "secret")),
+            "expected a FlickrAccessToken, not tuple",
+        ),
+    ],
+    ids=["realm", "token-secret", "url", "parameter", "token"],
+)
+def test_arguments_of_the_wrong_type_are_type_errors_that_say_so(act, message):
+    with pytest.raises(TypeError) as caught:
+        act()
+
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    "date",
+    [None, "yesterday", "Mon, 99 Foo 2020 99:99:99 GMT"],
+    ids=["no-date", "words", "impossible-date"],
+)
+def test_a_refused_timestamp_without_a_usable_date_is_not_retried(date):
+    # The one-shot server takes one request: a retry would be refused.
+    body = b"oauth_problem=timestamp_refused"
+    head = (
+        b"HTTP/1.1 401 Unauthorized\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\n" % len(body)
+    )
+    if date is not None:
+        head += b"Date: %s\r\n" % date.encode("ascii")
+    url = _one_shot_server(head + b"\r\n" + body)
+    client = fo.OAuth1Client("key", "secret", timeout=10)
+
+    resp = client.request("POST", url)
+
+    assert resp.status == 401
+    assert resp.server_time() is None
+    assert client.clock_offset == 0
+
+
 def test_a_server_that_does_not_speak_http_is_a_transport_error():
     url = _one_shot_server(b"SSH-2.0-OpenSSH_9.6\r\n")
 
@@ -8488,6 +8612,18 @@ def test_a_request_is_sent_at_most_twice_when_both_connections_drop_it(
 
     assert "closed or reset" in str(caught.value)
     assert server.requests[1:] == ["POST /services/rest/ HTTP/1.1"] * 2
+
+
+def test_a_cancel_after_the_browser_came_back_changes_nothing():
+    with fo.CallbackServer() as server:
+        server.expect("the-token")
+        status, _, _ = fetch(
+            server.url + "?oauth_token=the-token&oauth_verifier=v"
+        )
+        server.cancel()
+
+        assert server.wait(5) == "v"
+    assert status == 200
 
 
 def test_no_token_file_means_no_entries_and_forgetting_creates_none(
@@ -8585,3 +8721,98 @@ def test_a_token_file_that_cannot_be_opened_is_a_token_cache_error(
         f"{verb} the token cache {cache.filename!r}: {reason}; "
     )
     assert caught.value.path == cache.filename
+
+
+def test_cached_replies_last_300_seconds_and_200_calls(fake, monkeypatch):
+    flickr = make_flickr(fake, cache=True, format="parsed-json")
+    for number in range(201):
+        flickr.test.echo(n=str(number))
+
+    flickr.test.echo(n="200")  # still kept
+    flickr.test.echo(n="0")  # the oldest, dropped for the 201st
+    later = time.monotonic() + 301
+    monkeypatch.setattr(
+        fo, "time", types.SimpleNamespace(monotonic=lambda: later)
+    )
+    flickr.test.echo(n="200")  # kept too long
+
+    sent = [c["params"]["n"] for c in fake.calls("flickr.test.echo")]
+    assert sent == [str(n) for n in range(201)] + ["0", "200"]
+
+
+@pytest.mark.parametrize("fmt", ["etree", "parsed-json"])
+def test_a_page_count_that_is_no_number_ends_the_walk_after_its_page(
+    fake, fmt
+):
+    fake.claimed_pages = "many"
+    flickr = make_flickr(fake, format=fmt)
+
+    photos = list(flickr.walk(per_page=3))
+
+    assert [p.get("id") for p in photos] == ["1", "2", "3"]
+    assert len(fake.calls("flickr.photos.search")) == 1
+
+
+def test_an_upload_field_longer_than_a_chunk_is_sent_whole(fake, photo_file):
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+    description = "Zo\u00eb's sunset, seen from the pier. " * 3000
+
+    flickr.upload(str(photo_file), description=description)
+
+    seen = fake.uploads[-1]
+    assert len(description.encode("utf-8")) > fo._MultipartBody.CHUNK
+    assert dict(seen["fields"])["description"] == description
+    assert seen["files"]["photo"][1] == PHOTO_BYTES
+
+
+def test_repeated_elements_of_an_upload_reply_become_a_json_list(
+    fake, photo_file
+):
+    fake.script(
+        path="/services/upload/",
+        status=200,
+        content_type="text/xml; charset=utf-8",
+        body=XML_HEAD + '<rsp stat="ok"><photoid>1</photoid>'
+        "<photoid>2</photoid><photoid>3</photoid></rsp>",
+    )
+    flickr = make_flickr(fake, token=granted(fake, "write"))
+
+    rsp = flickr.upload(str(photo_file), format="parsed-json")
+
+    assert rsp == {
+        "stat": "ok",
+        "photoid": [{"_content": "1"}, {"_content": "2"}, {"_content": "3"}],
+    }
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs SIGINT")
+def test_cli_interrupted_while_signing_in_says_so_in_one_line(fake):
+    process = subprocess.Popen(
+        [sys.executable, MODULE_FILE, "--base-url", fake.base_url]
+        + ["login", "--no-browser"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_env(fake),
+        cwd=os.environ["HOME"],
+    )
+    try:
+        # Once Flickr is asked for a request token, the command runs.
+        wait_until(lambda: fake.at("/services/oauth/request_token"), 30)
+        process.send_signal(signal.SIGINT)
+        process.wait(30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+        process.stdin.close()
+        out = process.stdout.read().decode("utf-8")
+        err = process.stderr.read().decode("utf-8")
+        process.stdout.close()
+        process.stderr.close()
+
+    assert process.returncode == 130
+    assert out == ""
+    assert "Traceback" not in err
+    assert err.endswith("flickroauth: interrupted\n")
+    assert home_cache_token(fake) is None
