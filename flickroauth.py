@@ -18,16 +18,19 @@ The public names, in the order of the flow:
 - RFC 5849 signing: percent_encode, base_string_uri, normalized_parameters,
   signature_base_string, signing_key, hmac_sha1_signature,
   hmac_sha256_signature, plaintext_signature, generate_nonce,
-  generate_timestamp, authorization_header;
+  generate_timestamp, authorization_header, form_encode;
 - a provider-neutral client: OAuth1Client (sign, request,
   fetch_request_token, authorization_url, fetch_access_token), with
-  Transport, Response and SignedRequest;
+  check_url, Transport, Response, SignedRequest and parse_token_reply;
 - the browser's way back: CallbackServer;
 - tokens: FlickrAccessToken, SimpleTokenCache, OAuthTokenCache;
 - Flickr: FlickrAPI (get_request_token, auth_url, get_access_token,
   token_valid, authenticate_via_browser, authenticate_console, method
-  calls, upload, replace, walkers);
+  calls, upload, replace, walkers), with flickr_text and flickr_params
+  for parameter values;
 - errors, all under FlickrError;
+- flickrapi's other names: auth, exceptions, IllegalArgumentException,
+  set_log_level;
 - the command line: main().
 
 Known gaps, stated plainly: RSA-SHA1 is not offered (Flickr does not use
@@ -54,14 +57,19 @@ __all__ = [
     "generate_nonce",
     "generate_timestamp",
     "authorization_header",
+    "form_encode",
+    "check_url",
     "SignedRequest",
     "Response",
     "Transport",
     "OAuth1Client",
+    "parse_token_reply",
     "CallbackServer",
     "FlickrAccessToken",
     "SimpleTokenCache",
     "OAuthTokenCache",
+    "flickr_text",
+    "flickr_params",
     "FlickrAPI",
     "FlickrError",
     "FlickrAPIError",
@@ -72,6 +80,8 @@ __all__ = [
     "CallbackTimeout",
     "AuthorizationDenied",
     "TokenCacheError",
+    "IllegalArgumentException",
+    "set_log_level",
     "main",
 ]
 
@@ -3183,7 +3193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"flickroauth: error: {_one_line(exc)}\n")
         return 1
     except KeyboardInterrupt:
-        sys.stderr.write("flickroauth: interrupted\n")
+        sys.stderr.write("\nflickroauth: interrupted\n")
         return 130
 
 
