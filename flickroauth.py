@@ -243,7 +243,8 @@ class ResponseError(FlickrError):
         self, message: str, endpoint: str = "", status: int | None = None
     ) -> None:
         super().__init__(message)
-        self.endpoint = endpoint
+        #: The URL without its query, which may hold OAuth parameters.
+        self.endpoint = endpoint.split("?")[0]
         self.status = status
 
 
@@ -695,7 +696,8 @@ def check_url(url: str) -> None:
         raise ValueError(f"not an https URL: {url!r}")
     if "@" in parts.netloc:
         raise ValueError(
-            f"URLs with a user name or password are refused: {origin!r}"
+            f"URLs with a user name or password are refused (host "
+            f"{parts.hostname!r})"
         )
     try:
         _ = parts.port  # reading it checks it
@@ -1850,7 +1852,11 @@ class OAuthTokenCache:
         self.api_key = api_key
         self.lookup_key = lookup_key or ""
         self._default_path = path is None
-        self.path = os.path.expanduser(os.fspath(path or "~/.flickr"))
+        # normpath drops a trailing "/" or "/.", after which lstat would
+        # look through a link instead of at it.
+        self.path = os.path.normpath(
+            os.path.expanduser(os.fspath(path or "~/.flickr"))
+        )
         self.filename = os.path.join(self.path, self.FILENAME)
         self.busy_timeout = busy_timeout
         self._memo: tuple[Any, FlickrAccessToken | None] | None = None
@@ -1871,6 +1877,13 @@ class OAuthTokenCache:
             self.filename,
         )
 
+    def _not_a_file(self) -> TokenCacheError:
+        return TokenCacheError(
+            f"{self.filename!r} is a symbolic link or not a regular "
+            "file; flickroauth will not use it",
+            self.filename,
+        )
+
     def _secure(self, write: bool) -> None:
         """Refuse a cache that is a symbolic link or not a regular file;
         make it 0600, and its directory 0700 when that directory is ours
@@ -1884,11 +1897,7 @@ class OAuthTokenCache:
         except OSError as exc:
             raise self._fail("read", exc) from exc
         if not stat.S_ISREG(st.st_mode):
-            raise TokenCacheError(
-                f"{self.filename!r} is a symbolic link or not a regular "
-                "file; flickroauth will not use it",
-                self.filename,
-            )
+            raise self._not_a_file()
         try:
             if stat.S_IMODE(st.st_mode) & 0o077:
                 fd = os.open(self.filename, os.O_RDONLY | _NOFOLLOW)
@@ -1917,6 +1926,8 @@ class OAuthTokenCache:
             flags = os.O_RDWR | os.O_CREAT | _NOFOLLOW
             os.close(os.open(self.filename, flags, 0o600))
         except OSError as exc:
+            if os.path.islink(self.filename):
+                raise self._not_a_file() from None
             raise self._fail("create", exc) from exc
 
     def _connect(self, write: bool) -> Any:
@@ -3195,6 +3206,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("\nflickroauth: interrupted\n")
         return 130
+    except BrokenPipeError:
+        # The reader (``| head``, say) left: nothing more to say, and
+        # stdout is pointed at devnull so the exit flush cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 1
 
 
 def _one_line(exc: BaseException) -> str:

@@ -8816,3 +8816,81 @@ def test_cli_interrupted_while_signing_in_says_so_in_one_line(fake):
     assert "Traceback" not in err
     assert err.endswith("flickroauth: interrupted\n")
     assert home_cache_token(fake) is None
+
+
+def test_a_reply_too_large_keeps_query_secrets_out_of_the_error(monkeypatch):
+    monkeypatch.setattr(fo, "MAX_RESPONSE_BYTES", 1000)
+    url = _one_shot_server(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + b"x" * 5000
+    )
+    client = fo.OAuth1Client(
+        "k",
+        "CONSUMER-SECRET-XYZ",
+        "t",
+        "TOKEN-SECRET-XYZ",
+        signature_method="PLAINTEXT",
+        signature_type="query",
+    )
+
+    with pytest.raises(fo.ResponseError) as caught:
+        client.request("GET", url)
+
+    shown = caught.value.endpoint + str(caught.value) + repr(caught.value)
+    assert "SECRET" not in shown
+    assert caught.value.endpoint == url
+
+
+def test_a_refused_url_does_not_repeat_its_password():
+    with pytest.raises(ValueError) as caught:
+        fo.check_url("https://user:hunter2@api.example/x")
+
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize("tail", ["/", "/."])
+def test_a_linked_directory_named_with_a_trailing_slash_is_left_alone(
+    tmp_path, tail
+):
+    real = tmp_path / "real"
+    real.mkdir()
+    real.chmod(0o755)
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    cache = fo.OAuthTokenCache("key-1", "", str(link) + tail)
+
+    cache.token = fo.FlickrAccessToken("t", "s", "read")
+
+    assert stat.S_IMODE(real.stat().st_mode) == 0o755
+    assert cache.token.token == "t"
+
+
+def test_writing_through_a_linked_cache_file_says_so(tmp_path):
+    (tmp_path / "oauth-tokens.sqlite").symlink_to(tmp_path / "elsewhere")
+    cache = fo.OAuthTokenCache("key-1", "", str(tmp_path))
+
+    with pytest.raises(fo.TokenCacheError) as caught:
+        cache.token = fo.FlickrAccessToken("t", "s", "read")
+
+    assert "is a symbolic link" in str(caught.value)
+
+
+def test_cli_output_into_a_closed_pipe_is_no_traceback(fake):
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, MODULE_FILE, "--base-url", fake.base_url]
+            + ["call", "flickr.test.echo", "word=hello"],
+            env=cli_env(fake),
+            stdin=subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+
+    assert result.returncode == 1
+    assert result.stderr == ""  # no traceback, no error: the reader left
+    assert fake.calls("flickr.test.echo")  # the call itself went through
