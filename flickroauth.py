@@ -2602,29 +2602,38 @@ class FlickrAPI:
             if body is not None:
                 return _decode_reply(body, fmt, method, self.REST_URL)
 
-        resp = client.request("POST", self.REST_URL, pairs, None, timeout)
+        def send() -> Response:
+            return client.request("POST", self.REST_URL, pairs, None, timeout)
+
+        def read(resp: Response) -> Any:
+            body = _checked_body(resp, self.REST_URL, method)
+            return _decode_reply(body, fmt, method, self.REST_URL)
+
+        resp, result = self._send_with_clock_fix(client, send, read)
+        if self.cache is not None:
+            self.cache.set(key, resp.body)
+        return result
+
+    def _send_with_clock_fix(
+        self,
+        client: OAuth1Client,
+        send: Callable[[], Response],
+        read: Callable[[Response], Any],
+    ) -> tuple[Response, Any]:
+        """Send and read the reply.  When Flickr refuses the signature
+        (96-98) while its Date is minutes from our clock, correct the
+        clock and send once more; the offset is kept for later calls."""
+        resp = send()
         try:
-            result = _decode_reply(
-                _checked_body(resp, self.REST_URL, method),
-                fmt,
-                method,
-                self.REST_URL,
-            )
+            result = read(resp)
         except FlickrAPIError as exc:
             if exc.code not in (96, 97, 98) or not client._fix_clock(resp):
                 raise
             self.oauth.clock_offset = client.clock_offset
-            resp = client.request("POST", self.REST_URL, pairs, None, timeout)
-            result = _decode_reply(
-                _checked_body(resp, self.REST_URL, method),
-                fmt,
-                method,
-                self.REST_URL,
-            )
+            resp = send()
+            result = read(resp)
         self.oauth.clock_offset = client.clock_offset
-        if key is not None and self.cache is not None:
-            self.cache.set(key, resp.body)
-        return result
+        return resp, result
 
     do_flickr_call = call
 
@@ -2708,13 +2717,18 @@ class FlickrAPI:
         progress: Callable[[int, int], None] | None,
         fmt: str,
     ) -> Any:
-        def post() -> tuple[Response, _MultipartBody]:
+        sent: list[_MultipartBody] = []
+
+        def post() -> Response:
+            if sent:  # the file, back to where the first try began
+                sent[-1].rewind()
             # Flickr signs every field but the photo, and reads the OAuth
             # parameters as form fields of the multipart body.
             signed = client.sign("POST", url, pairs)
             body = _MultipartBody(
                 pairs + signed.oauth_params, filename, fileobj, progress
             )
+            sent.append(body)
             headers = {
                 "Content-Type": body.content_type,
                 "Content-Length": str(len(body)),
@@ -2727,20 +2741,15 @@ class FlickrAPI:
                 _check_timeout(timeout, self.timeout),
             )
             resp.base_string = signed.base_string
-            return resp, body
+            return resp
 
-        resp, body = post()
-        try:
-            data = _checked_body(resp, url, "upload")
-            root = _parse_xml(data, url, "upload")
-        except FlickrAPIError as exc:
-            if exc.code not in (96, 97, 98) or not client._fix_clock(resp):
-                raise
-            self.oauth.clock_offset = client.clock_offset
-            body.rewind()  # the file, to where the first try began
-            resp, body = post()
-            data = _checked_body(resp, url, "upload")
-            root = _parse_xml(data, url, "upload")
+        def read(resp: Response) -> Any:
+            return _parse_xml(
+                _checked_body(resp, url, "upload"), url, "upload"
+            )
+
+        resp, root = self._send_with_clock_fix(client, post, read)
+        data = resp.body
         if fmt == "etree":
             return root
         if fmt == "rest":
